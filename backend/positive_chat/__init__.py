@@ -1,0 +1,1 @@
+"""Positive Chat: the Lambda behind the WebSocket API (only this package is deployed)."""
