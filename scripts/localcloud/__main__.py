@@ -1,0 +1,152 @@
+"""``python -m localcloud``: run Positive Chat on this machine, no AWS account needed.
+
+Starts DynamoDB (data kept in the data folder), offline Comprehend/Translate, the API Gateway
+WebSocket emulator running the Lambda from template.yaml, and the chat page, all on 127.0.0.1.
+Prints the page URL to open and the WebSocket URL for the tester client. Ctrl-C or SIGTERM stops
+everything cleanly: open sockets are closed (their ``$disconnect`` runs) and the data is saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from localcloud.cloud import CloudSettings, LocalCloud, MissingCredentialsError
+from localcloud.template import DEFAULT_TEMPLATE
+
+__all__ = ["main"]
+
+DEFAULT_DATA_DIR = DEFAULT_TEMPLATE.parent / ".localcloud"
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m localcloud",
+        description="Run Positive Chat locally: the same Lambda, no AWS account.",
+    )
+    net = parser.add_argument_group("network")
+    net.add_argument("--host", default="127.0.0.1",
+                     help="loopback address to bind (default: 127.0.0.1)")
+    net.add_argument("--port", type=int, default=8000,
+                     help="port for the page, the WebSocket and @connections (0 = pick a free one;"
+                          " default: 8000)")
+    data = parser.add_argument_group("data")
+    data.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+                      help=f"folder that keeps rooms, history and topics across restarts"
+                           f" (default: {DEFAULT_DATA_DIR})")
+    data.add_argument("--ephemeral", action="store_true",
+                      help="keep nothing: data lives in memory and is gone at exit")
+    svc = parser.add_argument_group("services")
+    svc.add_argument("--real-aws", action="store_true",
+                     help="use real Amazon Comprehend and Translate (needs AWS credentials);"
+                          " DynamoDB and the gateway stay local")
+    svc.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE,
+                     help="the SAM template to run (default: the project's template.yaml)")
+    svc.add_argument("--workers", type=int, default=None,
+                     help="Lambda execution environments to run at once (default: per CPU)")
+    svc.add_argument("--idle-timeout", type=float, default=600.0,
+                     help="close sockets idle this many seconds, as API Gateway does (600)")
+    svc.add_argument("--max-duration", type=float, default=7200.0,
+                     help="close sockets open this many seconds, as API Gateway does (7200)")
+    svc.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                     help="extra environment variable for the Lambda (repeatable)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--log-level", default="INFO",
+                     choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level (INFO)")
+    out.add_argument("--ready-file", type=Path, default=None,
+                     help="write the URLs as JSON to this file once everything is ready")
+    args = parser.parse_args(argv)
+    try:
+        if not ipaddress.ip_address(args.host).is_loopback:
+            parser.error(f"--host must be a loopback address, got {args.host}")
+    except ValueError:
+        parser.error(f"--host must be an IP address, got {args.host!r}")
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535, got {args.port}")
+    for item in args.env:
+        if "=" not in item or not item.split("=", 1)[0]:
+            parser.error(f"--env expects NAME=VALUE, got {item!r}")
+    return args
+
+
+async def _run(args: argparse.Namespace) -> int:
+    settings = CloudSettings(
+        host=args.host,
+        port=args.port,
+        data_dir=None if args.ephemeral else args.data_dir.resolve(),
+        template_path=args.template.resolve(),
+        real_aws=args.real_aws,
+        workers=args.workers,
+        idle_timeout=args.idle_timeout,
+        max_duration=args.max_duration,
+        extra_env=tuple(tuple(item.split("=", 1)) for item in args.env),  # type: ignore[misc]
+    )
+    cloud = LocalCloud(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        urls = await cloud.start()
+    except MissingCredentialsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        await cloud.stop()
+        return 2
+    except OSError as err:
+        print(f"error: could not start the local cloud: {err}"
+              f"{' (try --port 0 to pick a free port)' if args.port else ''}", file=sys.stderr)
+        await cloud.stop()
+        return 1
+    except BaseException:
+        await cloud.stop()
+        raise
+    translate_note = (
+        "real Amazon Translate"
+        if args.real_aws
+        else "offline: messages between different languages arrive untranslated, marked as such"
+    )
+    print(
+        "\nPositive Chat is running.\n"
+        f"  Open the chat:      {urls.page}\n"
+        f"  WebSocket URL:      {urls.websocket}\n"
+        f"  @connections API:   {urls.connections}\n"
+        f"  Data folder:        {urls.data_dir or 'none (ephemeral)'}\n"
+        f"  Translation:        {translate_note}\n"
+        "Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+    if args.ready_file is not None:
+        tmp = args.ready_file.with_suffix(".tmp")
+        tmp.write_text(urls.to_json(), encoding="utf-8")
+        os.replace(tmp, args.ready_file)
+    try:
+        await stop.wait()
+    finally:
+        logging.getLogger("localcloud").info("stopping: closing sockets, saving data")
+        await cloud.stop()
+    print("Positive Chat stopped; data saved.", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m localcloud`` (and ``scripts/run-local``)."""
+    args = _parse(argv)
+    logging.basicConfig(
+        level=args.log_level,
+        format="%(asctime)s %(levelname)-7s %(name)-10s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(_run(args))
+    return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

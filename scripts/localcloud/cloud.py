@@ -1,0 +1,251 @@
+"""The local cloud: the whole of Positive Chat on one machine, composed from template.yaml.
+
+This module owns composition only: it starts DynamoDB (moto, persisted in the data folder), the
+language services (offline Comprehend/Translate, or real AWS on request), the API Gateway
+WebSocket emulator that runs the Lambda named in the template, and the rendered frontend served
+from the gateway's port. Each piece owns its own behaviour; this module wires their endpoints
+together through the standard ``AWS_ENDPOINT_URL_*`` variables, exactly as the Lambda sees them
+in AWS (the handler has no "if local" branch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from localcloud.template import DEFAULT_TEMPLATE, function_spec, load_template
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+__all__ = ["CloudSettings", "CloudUrls", "LocalCloud", "MissingCredentialsError"]
+
+LOG = logging.getLogger("localcloud")
+
+REGION = "us-east-1"
+ACCOUNT_ID = "000000000000"
+API_ID = "localapi01"
+
+
+class MissingCredentialsError(RuntimeError):
+    """``--real-aws`` was asked for but no AWS credentials can be found."""
+
+
+@dataclass(frozen=True)
+class CloudSettings:
+    """What the command line can change."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path | None = None  # None: nothing is kept (tests that want a clean slate)
+    template_path: Path = DEFAULT_TEMPLATE
+    real_aws: bool = False
+    workers: int | None = None
+    idle_timeout: float = 600.0
+    max_duration: float = 7200.0
+    stage: str = "local"
+    extra_env: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class CloudUrls:
+    """Where everything listens once started (also written to ``--ready-file`` as JSON)."""
+
+    page: str
+    websocket: str
+    connections: str
+    dynamodb: str
+    language: str | None
+    data_dir: str | None
+
+    def to_json(self) -> str:
+        """The URLs as one JSON object."""
+        return json.dumps(asdict(self))
+
+
+class LocalCloud:
+    """Start and stop every local service in the right order."""
+
+    def __init__(self, settings: CloudSettings) -> None:
+        self.settings = settings
+        self._dynamodb: Any = None
+        self._language: Any = None
+        self._gateway: Any = None
+        self._site_dir: Path | None = None
+        self.urls: CloudUrls | None = None
+
+    async def start(self) -> CloudUrls:
+        """Start DynamoDB, language services, gateway; render the page; return the URLs."""
+        from localcloud.dynamodb import LocalDynamoDB
+        from localcloud.gateway import Gateway
+
+        settings = self.settings
+        template = load_template(settings.template_path)
+        loop = asyncio.get_running_loop()
+
+        ddb_dir = settings.data_dir / "dynamodb" if settings.data_dir else None
+        self._dynamodb = LocalDynamoDB(
+            data_dir=ddb_dir, template_path=settings.template_path, host=settings.host
+        )
+        dynamodb_url: str = await loop.run_in_executor(None, self._dynamodb.start)
+        LOG.info("DynamoDB ready at %s (data: %s)", dynamodb_url, ddb_dir or "in memory")
+
+        language_url: str | None = None
+        if settings.real_aws:
+            _require_aws_credentials()
+            LOG.info("Comprehend and Translate: real AWS (%s)", REGION)
+        else:
+            from localcloud.language import LanguageServices
+
+            self._language = LanguageServices(host=settings.host)
+            language_url = await loop.run_in_executor(None, self._language.start)
+            LOG.info("Comprehend/Translate (offline) ready at %s", language_url)
+
+        env = self._function_environment(template, dynamodb_url, language_url)
+        self._site_dir = self._prepare_site_dir()
+        self._gateway = Gateway(
+            template_path=settings.template_path,
+            function_env=env,
+            host=settings.host,
+            port=settings.port,
+            stage=settings.stage,
+            workers=settings.workers,
+            idle_timeout=settings.idle_timeout,
+            max_duration=settings.max_duration,
+            extra_routes=_static_site(self._site_dir),
+        )
+        await self._gateway.start()
+        await loop.run_in_executor(None, self._render_site, self._gateway.ws_url)
+
+        self.urls = CloudUrls(
+            page=self._gateway.http_url,
+            websocket=self._gateway.ws_url,
+            connections=self._gateway.connections_url,
+            dynamodb=dynamodb_url,
+            language=language_url,
+            data_dir=str(settings.data_dir) if settings.data_dir else None,
+        )
+        return self.urls
+
+    async def stop(self) -> None:
+        """Stop in reverse order: sockets closed and $disconnect run before the data is saved."""
+        loop = asyncio.get_running_loop()
+        if self._gateway is not None:
+            await self._gateway.stop()
+            self._gateway = None
+        if self._language is not None:
+            await loop.run_in_executor(None, self._language.stop)
+            self._language = None
+        if self._dynamodb is not None:
+            await loop.run_in_executor(None, self._dynamodb.stop)
+            self._dynamodb = None
+        if self._site_dir is not None and self.settings.data_dir is None:
+            shutil.rmtree(self._site_dir, ignore_errors=True)
+
+    def _function_environment(
+        self, template: dict[str, Any], dynamodb_url: str, language_url: str | None
+    ) -> dict[str, str]:
+        spec = function_spec(template, template_dir=self.settings.template_path.parent)
+        refs: dict[str, Any] = dict(self._dynamodb.table_names)
+        refs.update(
+            {
+                "AWS::Region": REGION,
+                "AWS::AccountId": ACCOUNT_ID,
+                "AWS::Partition": "aws",
+                "AWS::StackName": "positive-chat-local",
+                "StageName": self.settings.stage,
+            }
+        )
+        env = spec.resolved_environment(refs)
+        env.update(
+            {
+                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_url,
+                # No X-Ray daemon here; Powertools would otherwise try to reach one.
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            }
+        )
+        if language_url is not None:
+            env["AWS_ENDPOINT_URL_COMPREHEND"] = language_url
+            env["AWS_ENDPOINT_URL_TRANSLATE"] = language_url
+            # The local endpoints accept any signature: never pick up someone's real keys.
+            env["AWS_ACCESS_KEY_ID"] = "local"
+            env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - not a secret
+        else:
+            # Real Comprehend/Translate: pass the developer's credentials through; DynamoDB
+            # and @connections stay local (their endpoints are set explicitly).
+            for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                        "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
+                if key in os.environ:
+                    env[key] = os.environ[key]
+        env.update(dict(self.settings.extra_env))
+        return env
+
+    def _prepare_site_dir(self) -> Path:
+        if self.settings.data_dir is not None:
+            site = self.settings.data_dir / "site"
+            shutil.rmtree(site, ignore_errors=True)
+        else:
+            import tempfile
+
+            site = Path(tempfile.mkdtemp(prefix="positive-chat-site-"))
+        site.mkdir(parents=True, exist_ok=True)
+        return site
+
+    def _render_site(self, ws_url: str) -> None:
+        assert self._site_dir is not None
+        from chattools.render import render_site
+
+        render_site(self._site_dir, ws_url=ws_url, build_version="local")
+
+
+def _static_site(site_dir: Path) -> Callable[[web.Application], None]:
+    """Serve the rendered page at ``/`` with the cache headers the deploy uses."""
+
+    def mount(app: web.Application) -> None:
+        from aiohttp import web
+
+        async def index(_request: web.Request) -> web.StreamResponse:
+            return _file(site_dir / "index.html")
+
+        async def page(request: web.Request) -> web.StreamResponse:
+            name = request.match_info["name"]
+            path = (site_dir / name).resolve()
+            if site_dir.resolve() not in path.parents or not path.is_file():
+                raise web.HTTPNotFound()
+            return _file(path)
+
+        def _file(path: Path) -> web.StreamResponse:
+            if not path.is_file():
+                raise web.HTTPNotFound()
+            response = web.FileResponse(path)
+            if path.suffix == ".html":
+                response.headers["Cache-Control"] = "no-cache"
+            else:
+                response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            response.headers["Referrer-Policy"] = "no-referrer"
+            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+            return response
+
+        app.router.add_get("/", index)
+        app.router.add_get("/{name:[A-Za-z0-9._/-]+}", page)
+
+    return mount
+
+
+def _require_aws_credentials() -> None:
+    import boto3
+
+    if boto3.Session().get_credentials() is None:
+        raise MissingCredentialsError(
+            "--real-aws needs AWS credentials (environment, ~/.aws or a profile); none found"
+        )
