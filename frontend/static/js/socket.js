@@ -1,0 +1,259 @@
+/**
+ * socket.js — a resilient WebSocket client for the Positive Chat protocol (v2).
+ *
+ * Owns the connection, not the conversation: connecting, an app-level heartbeat (`ping`) well
+ * inside API Gateway's 10-minute idle timeout, a planned reconnect before its 2-hour limit,
+ * automatic reconnect with exponential backoff and full jitter, dead-connection detection
+ * (no answer to a ping), offline/online awareness, and request ids. It knows nothing of rooms:
+ * its owner sends `init` on every `open` event and reacts to `frame` and `status` events.
+ * Shared by the chat page and the moderator console.
+ *
+ * Events (EventTarget): `status` {status, retryAt?}, `open`, `frame` {frame}, `close` {code, reason}.
+ */
+
+export const STATUS = Object.freeze({
+  IDLE: 'idle', // not started
+  CONNECTING: 'connecting', // opening a socket
+  OPEN: 'open', // socket open (the owner is joining or joined)
+  WAITING: 'waiting', // closed; reconnecting after a backoff delay
+  OFFLINE: 'offline', // the browser is offline; reconnecting when it is back
+  CLOSED: 'closed', // stopped by the owner
+});
+
+const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** A random token of `length` characters from [0-9a-z] (client ids, safe for the protocol). */
+export function randomToken(length = 10) {
+  const bytes = new Uint8Array(length);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
+}
+
+/** Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2^attempt)). */
+export function backoffDelay(attempt, { baseMs = 500, capMs = 30000, random = Math.random } = {}) {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16)));
+}
+
+export class ChatSocket extends EventTarget {
+  #url;
+  #options;
+  #ws = null;
+  #status = STATUS.IDLE;
+  #running = false;
+  #attempt = 0;
+  #retryAt = null;
+  #timers = { retry: null, heartbeat: null, pong: null, planned: null, connect: null };
+  #session = randomToken(8);
+  #counter = 0;
+  #listeners = [];
+
+  /**
+   * @param {string} url  the WebSocket URL
+   * @param {object} options  timing (milliseconds) and injectable globals for tests
+   */
+  constructor(url, options = {}) {
+    super();
+    this.#url = url;
+    this.#options = {
+      heartbeatMs: 270_000,
+      pongTimeoutMs: 20_000,
+      plannedReconnectMs: 110 * 60_000,
+      connectTimeoutMs: 15_000,
+      backoffBaseMs: 500,
+      backoffCapMs: 30_000,
+      ...options,
+    };
+  }
+
+  get status() { return this.#status; }
+
+  get retryAt() { return this.#retryAt; }
+
+  /** True when a frame can be sent now. */
+  get isOpen() { return this.#ws !== null && this.#ws.readyState === WebSocket.OPEN; }
+
+  /** A fresh client id, unique across tabs and reloads: `<prefix>-<session>-<n>`. */
+  nextId(prefix = 'c') {
+    this.#counter += 1;
+    return `${prefix}-${this.#session}-${this.#counter}`;
+  }
+
+  /** Start connecting (and keep reconnecting until stop()). */
+  start() {
+    if (this.#running) return;
+    this.#running = true;
+    this.#listen(window, 'online', () => this.#onOnline());
+    this.#listen(window, 'offline', () => this.#onOffline());
+    this.#listen(document, 'visibilitychange', () => {
+      if (document.visibilityState === 'visible' && this.#status === STATUS.WAITING) this.reconnectNow();
+    });
+    this.#open();
+  }
+
+  /** Stop for good: close the socket, cancel every timer. */
+  stop(code = 1000, reason = 'client closed') {
+    this.#running = false;
+    for (const [target, type, handler] of this.#listeners) target.removeEventListener(type, handler);
+    this.#listeners = [];
+    this.#clearTimers();
+    this.#abandon(code, reason);
+    this.#setStatus(STATUS.CLOSED);
+  }
+
+  /** Skip the backoff delay and connect now (a "retry now" button, the tab becoming visible). */
+  reconnectNow() {
+    if (!this.#running) return;
+    this.#attempt = 0;
+    this.#abandon(1000, 'reconnecting');
+    this.#open();
+  }
+
+  /** The owner calls this once the server accepted the session (e.g. `joined`): backoff resets. */
+  markHealthy() { this.#attempt = 0; }
+
+  /** Send one frame as JSON; false (nothing sent) when the socket is not open. */
+  send(frame) {
+    if (!this.isOpen) return false;
+    this.#ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  #listen(target, type, handler) {
+    target.addEventListener(type, handler);
+    this.#listeners.push([target, type, handler]);
+  }
+
+  #emit(type, detail = {}) { this.dispatchEvent(new CustomEvent(type, { detail })); }
+
+  #setStatus(status, retryAt = null) {
+    this.#retryAt = retryAt;
+    if (status === this.#status && status !== STATUS.WAITING) return;
+    this.#status = status;
+    this.#emit('status', { status, retryAt });
+  }
+
+  #clearTimer(name) {
+    if (this.#timers[name] !== null) {
+      clearTimeout(this.#timers[name]);
+      clearInterval(this.#timers[name]);
+      this.#timers[name] = null;
+    }
+  }
+
+  #clearTimers() { for (const name of Object.keys(this.#timers)) this.#clearTimer(name); }
+
+  #open() {
+    this.#clearTimers();
+    if (!this.#running) return;
+    if (navigator.onLine === false) {
+      this.#setStatus(STATUS.OFFLINE);
+      return;
+    }
+    this.#setStatus(STATUS.CONNECTING);
+    let ws;
+    try {
+      ws = new WebSocket(this.#url);
+    } catch (err) {
+      console.error('cannot open the WebSocket', err);
+      this.#scheduleReconnect();
+      return;
+    }
+    this.#ws = ws;
+    this.#timers.connect = setTimeout(() => this.#onDead(ws, 'connect timeout'), this.#options.connectTimeoutMs);
+    ws.addEventListener('open', () => {
+      if (ws !== this.#ws) return;
+      this.#clearTimer('connect');
+      this.#setStatus(STATUS.OPEN);
+      this.#timers.heartbeat = setInterval(() => this.#ping(), this.#options.heartbeatMs);
+      this.#timers.planned = setTimeout(() => {
+        // Reconnect on our terms before API Gateway's 2-hour limit cuts us off.
+        this.#abandon(1000, 'planned reconnect');
+        this.#open();
+      }, this.#options.plannedReconnectMs);
+      this.#emit('open');
+    });
+    ws.addEventListener('message', (event) => {
+      if (ws !== this.#ws) return;
+      this.#clearTimer('pong'); // any frame proves the connection is alive
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        console.warn('ignoring a frame that is not JSON');
+        return;
+      }
+      if (frame && typeof frame === 'object' && !Array.isArray(frame)) this.#emit('frame', { frame });
+    });
+    ws.addEventListener('close', (event) => {
+      if (ws !== this.#ws) return; // a socket we already gave up on
+      this.#ws = null;
+      this.#clearTimers();
+      this.#emit('close', { code: event.code, reason: event.reason });
+      this.#scheduleReconnect();
+    });
+    // 'error' is always followed by 'close', which does the work.
+  }
+
+  #ping() {
+    if (!this.send({ action: 'ping', id: this.nextId('p') })) return;
+    const ws = this.#ws;
+    this.#clearTimer('pong');
+    this.#timers.pong = setTimeout(() => this.#onDead(ws, 'no pong'), this.#options.pongTimeoutMs);
+  }
+
+  /** The socket stopped answering: drop it without waiting for a close handshake, reconnect. */
+  #onDead(ws, reason) {
+    if (ws !== this.#ws) return;
+    this.#abandon(4000, reason);
+    this.#emit('close', { code: 4000, reason });
+    this.#scheduleReconnect();
+  }
+
+  /** Forget the current socket (its late events are ignored) and close it. */
+  #abandon(code, reason) {
+    const ws = this.#ws;
+    this.#ws = null;
+    this.#clearTimer('heartbeat');
+    this.#clearTimer('pong');
+    this.#clearTimer('planned');
+    this.#clearTimer('connect');
+    if (ws && ws.readyState <= WebSocket.OPEN) {
+      try {
+        ws.close(code, reason);
+      } catch {
+        ws.close();
+      }
+    }
+  }
+
+  #scheduleReconnect() {
+    if (!this.#running) return;
+    this.#clearTimer('retry');
+    if (navigator.onLine === false) {
+      this.#setStatus(STATUS.OFFLINE);
+      return;
+    }
+    const delay = backoffDelay(this.#attempt, {
+      baseMs: this.#options.backoffBaseMs, capMs: this.#options.backoffCapMs,
+    });
+    this.#attempt += 1;
+    this.#setStatus(STATUS.WAITING, Date.now() + delay);
+    this.#timers.retry = setTimeout(() => this.#open(), delay);
+  }
+
+  #onOffline() {
+    if (!this.#running) return;
+    // No frame can get through: drop the socket now rather than wait for TCP to notice.
+    this.#clearTimers();
+    const hadSocket = this.#ws !== null;
+    this.#abandon(1001, 'offline');
+    if (hadSocket) this.#emit('close', { code: 1001, reason: 'offline' });
+    this.#setStatus(STATUS.OFFLINE);
+  }
+
+  #onOnline() {
+    if (!this.#running) return;
+    this.#attempt = 0;
+    if (this.#ws === null) this.#open();
+  }
+}
