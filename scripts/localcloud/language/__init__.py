@@ -32,7 +32,8 @@ Fault switch (fault-injection tests, see :mod:`.faults`):
 - ``throttle``: Comprehend ``ThrottlingException`` (400), Translate ``TooManyRequestsException``
   (429); ``error``: ``InternalServerException`` (500); ``slow``: sleeps ``delaySeconds`` and then
   answers normally. SDKs retry throttles and 5xx by themselves: to observe the error in a test,
-  use ``Config(retries={"max_attempts": 1})``.
+  use ``Config(retries={"total_max_attempts": 1})`` (botocore's ``max_attempts`` counts
+  retries in its default legacy mode, so ``max_attempts: 1`` still sends two requests).
 
 Running it: :class:`LanguageServices` (a child process; ``start()`` returns the URL, ``stop()``
 is idempotent), or alone: ``python -m localcloud.language --port 8001``.
