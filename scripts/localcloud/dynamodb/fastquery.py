@@ -1,0 +1,230 @@
+"""An index for moto's base-table Query, so a room's history does not cost a whole-table scan.
+
+moto 5 answers ``Query`` on a table's key by sorting EVERY item of the table and then filtering
+on the partition key, with Python-level comparisons: ~8 µs per stored item, so the chat's join
+Query (latest 60 messages of a room) took ~0.8 s at 100k stored messages.
+
+This module owns a narrow, exact speed-up. It keeps, per partition, the sort keys in order
+(cached, rebuilt only when the partition gains or loses a key) and hands moto's own ``query``
+only the items it can return: those after ``ExclusiveStartKey``, matching the sort-key condition,
+in the scan direction, up to ``Limit`` + 1 (or past 1 MB). moto then runs its usual code on that
+short list, so conditions, filters, projections, paging and errors are moto's, unchanged: the
+result is identical by construction, only the candidate list is shorter.
+
+Left to moto as before: queries on indexes (GSI/LSI), legacy ``QueryFilter``, tables without a
+sort key, and anything this module does not recognise.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from typing import Any
+
+from moto.dynamodb.models import table as table_module
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+
+__all__ = ["install_fast_query"]
+
+_install_lock = threading.Lock()
+_state = threading.local()  # .table / .candidates while a fast query runs on this thread
+
+
+class _Partition(dict):  # type: ignore[type-arg]
+    """A partition's items (sort key -> item) that knows when its key set changed."""
+
+    version = 0
+    _order: tuple[int, list[Any], list[Any]] | None = None
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if key not in self:
+            self.version += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self.version += 1
+        super().__delitem__(key)
+
+    def pop(self, *args: Any) -> Any:
+        self.version += 1
+        return super().pop(*args)
+
+    def popitem(self) -> Any:
+        self.version += 1
+        return super().popitem()
+
+    def clear(self) -> None:
+        self.version += 1
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.version += 1
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self.version += 1
+        return super().setdefault(key, default)
+
+    def order(self) -> tuple[list[Any], list[Any]]:
+        """(sorted sort-key values, the matching DynamoType keys), cached per key set."""
+        cached = self._order
+        if cached is None or cached[0] != self.version:
+            keyed = sorted(((k.cast_value, k) for k in self), key=lambda pair: pair[0])
+            cached = (self.version, [v for v, _ in keyed], [k for _, k in keyed])
+            self._order = cached
+        return cached[1], cached[2]
+
+
+def _cast(value: Any) -> Any:
+    return DynamoType(value).cast_value if isinstance(value, dict) else value.cast_value
+
+
+def _bounds(keys: list[Any], comparison: str | None, values: list[Any]) -> tuple[int, int] | None:
+    """The index range [lo, hi) of ``keys`` that can satisfy the condition (None: unknown op)."""
+    if comparison is None:
+        return 0, len(keys)
+    casts = [v.cast_value for v in values]
+    if comparison == "EQ":
+        return bisect_left(keys, casts[0]), bisect_right(keys, casts[0])
+    if comparison == "LT":
+        return 0, bisect_left(keys, casts[0])
+    if comparison == "LE":
+        return 0, bisect_right(keys, casts[0])
+    if comparison == "GT":
+        return bisect_right(keys, casts[0]), len(keys)
+    if comparison == "GE":
+        return bisect_left(keys, casts[0]), len(keys)
+    if comparison == "BETWEEN":
+        return bisect_left(keys, casts[0]), bisect_right(keys, casts[1])
+    if comparison == "BEGINS_WITH" and isinstance(casts[0], str):
+        return bisect_left(keys, casts[0]), len(keys)  # the walk stops at the first non-match
+    return None
+
+
+def _candidates(
+    table: Table,
+    *,
+    hash_key: DynamoType,
+    range_comparison: str | None,
+    range_objs: list[DynamoType],
+    limit: int | None,
+    exclusive_start_key: dict[str, Any] | None,
+    scan_index_forward: bool,
+) -> list[Any] | None:
+    """The items moto's query can return, in scan order; None when the fast path does not apply."""
+    partition = table.items.get(hash_key)
+    if partition is None:
+        return []
+    if not isinstance(partition, _Partition):
+        return None
+    keys, dynamo_keys = partition.order()
+    if keys and range_objs and any(type(v.cast_value) is not type(keys[0]) for v in range_objs):
+        return None  # mismatched types: let moto produce its own answer or error
+    bounds = _bounds(keys, range_comparison, range_objs)
+    if bounds is None:
+        return None
+    lo, hi = bounds
+    if exclusive_start_key and table.range_key_attr in exclusive_start_key:
+        start = _cast(exclusive_start_key[table.range_key_attr])
+        if type(start) is not type(keys[0] if keys else start):
+            return None
+        if scan_index_forward:
+            lo = max(lo, bisect_right(keys, start))
+        else:
+            hi = min(hi, bisect_left(keys, start))
+    positions = range(lo, hi) if scan_index_forward else range(hi - 1, lo - 1, -1)
+    chosen: list[Any] = []
+    size = 0
+    for index in positions:
+        item = partition[dynamo_keys[index]]
+        if range_comparison == "BEGINS_WITH" and not item.range_key.compare(
+            range_comparison, range_objs
+        ):
+            break  # sorted: past the prefix, nothing further matches
+        chosen.append(item)
+        size += item.size()
+        if (limit is not None and len(chosen) > limit) or size > table_module.RESULT_SIZE_LIMIT:
+            break  # one past the page, so moto computes LastEvaluatedKey as it would
+    return chosen
+
+
+def install_fast_query() -> None:
+    """Patch moto's Table once per process (idempotent; moto behaves the same, only faster)."""
+    with _install_lock:
+        if getattr(Table, "_positive_chat_fast_query", False):
+            return
+        original_init = Table.__init__
+        original_query = Table.query
+        original_all_items = Table.all_items
+
+        def __init__(self: Table, *args: Any, **kwargs: Any) -> None:
+            original_init(self, *args, **kwargs)
+            if self.range_key_attr is not None:
+                self.items = defaultdict(_Partition)
+
+        def all_items(self: Table) -> list[Any]:
+            if getattr(_state, "table", None) is self:
+                return list(_state.candidates)
+            return original_all_items(self)
+
+        def query(  # noqa: PLR0917 - moto's signature
+            self: Table,
+            hash_key: Any,
+            range_comparison: Any,
+            range_objs: Any,
+            limit: Any,
+            exclusive_start_key: Any,
+            scan_index_forward: Any,
+            projection_expressions: Any,
+            index_name: Any = None,
+            consistent_read: Any = False,
+            filter_expression: Any = None,
+            hash_key_conditions: Any = None,
+            range_key_conditions: Any = None,
+            **filter_kwargs: Any,
+        ) -> Any:
+            candidates = None
+            if (
+                hash_key is not None
+                and index_name is None
+                and self.range_key_attr is not None
+                and not filter_kwargs
+            ):
+                candidates = _candidates(
+                    self,
+                    hash_key=hash_key,
+                    range_comparison=range_comparison,
+                    range_objs=range_objs,
+                    limit=limit,
+                    exclusive_start_key=exclusive_start_key,
+                    scan_index_forward=scan_index_forward,
+                )
+            if candidates is not None:
+                _state.table, _state.candidates = self, candidates
+            try:
+                return original_query(
+                    self,
+                    hash_key,
+                    range_comparison,
+                    range_objs,
+                    limit,
+                    exclusive_start_key,
+                    scan_index_forward,
+                    projection_expressions,
+                    index_name,
+                    consistent_read,
+                    filter_expression,
+                    hash_key_conditions=hash_key_conditions,
+                    range_key_conditions=range_key_conditions,
+                    **filter_kwargs,
+                )
+            finally:
+                _state.table = _state.candidates = None
+
+        Table.__init__ = __init__  # type: ignore[method-assign]
+        Table.all_items = all_items  # type: ignore[method-assign]
+        Table.query = query  # type: ignore[method-assign]
+        Table._positive_chat_fast_query = True  # type: ignore[attr-defined]
