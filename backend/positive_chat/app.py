@@ -1,0 +1,200 @@
+"""The Lambda entry point and the only place objects are composed.
+
+``lambda_handler`` is what template.yaml names. Clients, pools, stores and caches are created
+once per execution environment (``Runtime``); a ChatService and Router are made per event because
+the @connections endpoint comes from the event. Logger (JSON, correlation id = the API Gateway
+request id), Metrics (EMF) and Tracer (X-Ray) are module-level, as Powertools intends.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+
+from .actions import json_default
+from .chat import ChatService
+from .config import Settings
+from .connections import ConnectionsApiFactory
+from .idempotency import PowertoolsOnceGate
+from .language import AmazonTranslator, ComprehendAnalyzer
+from .outbox import Outbox
+from .router import Router
+from .store import DynamoConnectionStore, DynamoMessageStore, DynamoTopicStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
+    from mypy_boto3_comprehend import ComprehendClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_translate import TranslateClient
+
+__all__ = [
+    "Clients",
+    "PowertoolsMetricsSink",
+    "Runtime",
+    "SystemClock",
+    "build_runtime",
+    "install_runtime",
+    "lambda_handler",
+    "logger",
+    "metrics",
+    "tracer",
+]
+
+logger = Logger(json_default=json_default)
+metrics = Metrics()
+tracer = Tracer()
+
+
+class SystemClock:
+    """Wall-clock time in epoch milliseconds."""
+
+    def now_ms(self) -> int:
+        """Now."""
+        return time.time_ns() // 1_000_000
+
+
+class PowertoolsMetricsSink:
+    """Business metrics as EMF counts."""
+
+    def __init__(self, sink: Metrics) -> None:
+        self._sink = sink
+
+    def count(self, name: str, value: float = 1) -> None:
+        """Add ``value`` to the metric ``name`` of this invocation."""
+        self._sink.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+@dataclass
+class Clients:
+    """The boto3 clients (thread-safe; shared by the pools)."""
+
+    dynamodb: DynamoDBClient
+    comprehend: ComprehendClient
+    translate: TranslateClient
+    management_api: Callable[[str | None], ApiGatewayManagementApiClient]
+
+    @classmethod
+    def create(cls, settings: Settings) -> Clients:
+        """Real clients: standard retries, connection pools sized for the fan-out."""
+        session = boto3.session.Session()
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 3},
+            max_pool_connections=max(settings.fanout_workers, settings.translate_workers),
+            connect_timeout=3,
+            read_timeout=10,
+        )
+
+        def management_api(endpoint: str | None) -> ApiGatewayManagementApiClient:
+            # endpoint None: boto3 reads AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI itself.
+            return session.client(
+                "apigatewaymanagementapi",
+                endpoint_url=endpoint,
+                region_name=settings.region,
+                config=config,
+            )
+
+        return cls(
+            dynamodb=session.client("dynamodb", region_name=settings.region, config=config),
+            comprehend=session.client("comprehend", region_name=settings.region, config=config),
+            translate=session.client("translate", region_name=settings.region, config=config),
+            management_api=management_api,
+        )
+
+
+@dataclass
+class Runtime:
+    """Everything that lives as long as the execution environment."""
+
+    settings: Settings
+    clients: Clients
+    clock: Any = field(default_factory=SystemClock)
+    metrics_sink: Any = field(default_factory=lambda: PowertoolsMetricsSink(metrics))
+
+    def __post_init__(self) -> None:
+        settings, clients = self.settings, self.clients
+        self.connections = DynamoConnectionStore(clients.dynamodb, settings.connections_table)
+        self.messages = DynamoMessageStore(clients.dynamodb, settings.messages_table)
+        self.topics = DynamoTopicStore(clients.dynamodb, settings.topics_table)
+        self.analyzer = ComprehendAnalyzer(clients.comprehend)
+        self.translator = AmazonTranslator(clients.translate)
+        self.once = PowertoolsOnceGate(
+            DynamoDBPersistenceLayer(
+                table_name=settings.idempotency_table, boto3_client=clients.dynamodb
+            ),
+            expires_after_seconds=settings.idempotency_seconds,
+        )
+        self.connections_apis = ConnectionsApiFactory(
+            clients.management_api,
+            region=settings.region,
+            endpoint_override=settings.connections_endpoint,
+        )
+        self.fanout_pool = ThreadPoolExecutor(settings.fanout_workers, "fanout")
+        self.translate_pool = ThreadPoolExecutor(settings.translate_workers, "translate")
+        self.notice_cache: dict[tuple[str, str], str] = {}
+
+    def router_for(self, event: Mapping[str, Any]) -> Router:
+        """A router whose replies go to the event's API stage."""
+        context = event["requestContext"]
+        api = self.connections_apis.for_stage(context["apiId"], context["stage"])
+        outbox = Outbox(api, self.fanout_pool)
+        chat = ChatService(
+            connections=self.connections,
+            messages=self.messages,
+            topics=self.topics,
+            analyzer=self.analyzer,
+            translator=self.translator,
+            outbox=outbox,
+            once=self.once,
+            metrics=self.metrics_sink,
+            clock=self.clock,
+            translate_pool=self.translate_pool,
+            notice_cache=self.notice_cache,
+        )
+        return Router(chat, outbox, self.clock)
+
+
+def build_runtime(settings: Settings | None = None, clients: Clients | None = None) -> Runtime:
+    """Compose the runtime from the environment (or from what a test passes)."""
+    settings = settings or Settings.from_env(os.environ)
+    return Runtime(settings=settings, clients=clients or Clients.create(settings))
+
+
+_runtime: Runtime | None = None
+_runtime_lock = threading.Lock()
+
+
+def install_runtime(runtime: Runtime | None) -> None:
+    """Use ``runtime`` for the next events (None: build from the environment on first use)."""
+    global _runtime  # noqa: PLW0603 - one runtime per execution environment, by design
+    with _runtime_lock:
+        _runtime = runtime
+
+
+def _current_runtime() -> Runtime:
+    global _runtime  # noqa: PLW0603 - created lazily so importing the module needs no AWS
+    with _runtime_lock:
+        if _runtime is None:
+            _runtime = build_runtime()
+        return _runtime
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway WebSocket proxy events: $connect, $disconnect and every frame."""
+    runtime = _current_runtime()
+    runtime.once.register(context)
+    return runtime.router_for(event).resolve(event)

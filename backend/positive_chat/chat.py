@@ -1,0 +1,620 @@
+"""The chat domain: joining rooms, posting, history, presence. No boto3 here.
+
+This module owns the product's policy: how a message's language is decided, when it is
+published, rejected or held, how topics are counted, that each message is translated into a
+language at most once (translations are saved on the message), and that a failure to reach one
+reader never stops the others. It talks to the world only through the ports below, which the
+adapters (store, language, outbox) implement and ``app`` wires together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import replace
+from typing import Any, Literal, Protocol
+
+from .config import (
+    CONNECTION_TTL_SECONDS,
+    DETECTION_MIN_CHARS,
+    DETECTION_MIN_SCORE,
+    HISTORY_PAGE,
+    TOP_TOPICS,
+    TOPIC_MAX_CHARS,
+)
+from .errors import (
+    ConnectionGoneError,
+    LanguageServiceError,
+    NotJoinedError,
+    TranslationError,
+)
+from .languages import has_sentiment, served_code
+from .model import (
+    Accepted,
+    Connection,
+    Event,
+    HistoryCommand,
+    HistoryPage,
+    JoinCommand,
+    Joined,
+    LeaveCommand,
+    Left,
+    Message,
+    MessagePage,
+    Notice,
+    PingCommand,
+    Pong,
+    PostCommand,
+    Presence,
+    Reading,
+    Refused,
+    RoomTopics,
+    Sentiment,
+    new_message_id,
+)
+
+__all__ = [
+    "NOTICES",
+    "Analyzer",
+    "ChatService",
+    "Clock",
+    "ConnectionRepository",
+    "MessageRepository",
+    "MetricsSink",
+    "OnceGate",
+    "Outbox",
+    "TopicRepository",
+    "Translator",
+    "count_topics",
+]
+
+logger = logging.getLogger(__name__)
+
+# What "Positive Chat" says, in English; translated per reader language once per environment.
+NOTICES: Mapping[str, str] = {
+    "rejected": "Please find a better way to express this.",
+    "held": "Your message is delayed: it will appear once it has been checked.",
+    "joined": "joined the room",
+    "left": "left the room",
+}
+
+
+# --- Ports ------------------------------------------------------------------------------------
+
+
+class ConnectionRepository(Protocol):
+    """The Connections table."""
+
+    def get(self, connection_id: str) -> Connection | None: ...
+
+    def join(self, connection: Connection, *, ttl: int) -> Connection | None:
+        """Store room/lang/version (user only if none is bound yet); return the previous state."""
+
+    def bind_user(self, connection_id: str, user: str) -> str:
+        """Bind ``user`` unless a name is already bound; return the bound name."""
+
+    def leave(self, connection_id: str) -> Connection | None:
+        """Forget the connection's room; return the previous state."""
+
+    def delete(self, connection_id: str) -> Connection | None:
+        """Forget the connection; return what it was."""
+
+    def in_room(self, room: str) -> list[Connection]: ...
+
+
+class MessageRepository(Protocol):
+    """The Messages table."""
+
+    def put(self, message: Message) -> None: ...
+
+    def latest(self, room: str, limit: int) -> MessagePage: ...
+
+    def before(self, room: str, message_id: str, limit: int) -> MessagePage: ...
+
+    def after(self, room: str, message_id: str, limit: int) -> MessagePage: ...
+
+    def save_translations(
+        self, room: str, message_id: str, translations: Mapping[str, str]
+    ) -> None: ...
+
+
+class TopicRepository(Protocol):
+    """The Topics table."""
+
+    def add(self, room: str, counts: Mapping[str, int]) -> None: ...
+
+    def top(self, room: str, limit: int) -> list[tuple[str, int]]: ...
+
+
+class Analyzer(Protocol):
+    """Comprehend: every method raises LanguageServiceError when the service fails."""
+
+    def detect_language(self, text: str) -> tuple[str, float] | None: ...
+
+    def sentiment(self, text: str, lang: str) -> Sentiment: ...
+
+    def entities(self, text: str, lang: str) -> list[str]: ...
+
+
+class Translator(Protocol):
+    """Translate: raises TranslationError when it cannot translate."""
+
+    def translate(self, text: str, source: str, target: str) -> str: ...
+
+
+class Outbox(Protocol):
+    """Sends events to connections, rendered for each one's protocol version."""
+
+    def send(self, reader: Connection, events: Sequence[Event]) -> None:
+        """Send to one connection; raises ConnectionGoneError."""
+
+    def broadcast(
+        self, readers: Sequence[Connection], events_for: Callable[[Connection], Sequence[Event]]
+    ) -> list[Connection]:
+        """Send to every reader concurrently; return the readers that are gone."""
+
+
+class OnceGate(Protocol):
+    """Runs ``work`` once per ``key`` (a resent client id replays the stored result)."""
+
+    def run(self, key: Mapping[str, str], work: Callable[[], dict[str, Any]]) -> dict[str, Any]: ...
+
+
+class MetricsSink(Protocol):
+    """Counts business metrics."""
+
+    def count(self, name: str, value: float = 1) -> None: ...
+
+
+class Clock(Protocol):
+    """Tells the time in epoch milliseconds."""
+
+    def now_ms(self) -> int: ...
+
+
+# --- Policy helpers ---------------------------------------------------------------------------
+
+
+def count_topics(entities: Iterable[str]) -> dict[str, int]:
+    """Count entity texts as topics: outer whitespace trimmed, empty ones dropped, and each cut
+    to 100 characters (a topic is a sort key: at most 1,024 bytes)."""
+    counts = Counter(text.strip()[:TOPIC_MAX_CHARS] for text in entities if text and text.strip())
+    return dict(counts)
+
+
+def reading_for(message: Message, lang: str, translated: Mapping[str, str | None]) -> Reading:
+    """The reading of ``message`` for a ``lang`` reader, given fresh translation results."""
+    if lang == message.lang:
+        return Reading(message, message.content, message.lang, "original")
+    text = message.translations.get(lang) or translated.get(lang)
+    if text is None:
+        return Reading(message, message.content, message.lang, "unavailable")
+    return Reading(message, text, lang, "translated")
+
+
+# --- The service ------------------------------------------------------------------------------
+
+
+class ChatService:
+    """The chat's use cases; one per event (it is cheap: every collaborator is shared)."""
+
+    def __init__(
+        self,
+        *,
+        connections: ConnectionRepository,
+        messages: MessageRepository,
+        topics: TopicRepository,
+        analyzer: Analyzer,
+        translator: Translator,
+        outbox: Outbox,
+        once: OnceGate,
+        metrics: MetricsSink,
+        clock: Clock,
+        translate_pool: Executor,
+        notice_cache: MutableMapping[tuple[str, str], str],
+    ) -> None:
+        self._connections = connections
+        self._messages = messages
+        self._topics = topics
+        self._analyzer = analyzer
+        self._translator = translator
+        self._outbox = outbox
+        self._once = once
+        self._metrics = metrics
+        self._clock = clock
+        self._pool = translate_pool
+        # Notice translations live as long as the execution environment (shared across events).
+        self._notice_cache = notice_cache
+
+    # Connections -------------------------------------------------------------------------
+
+    def connection(self, connection_id: str) -> Connection | None:
+        """The stored state of a connection (None if it never joined)."""
+        return self._connections.get(connection_id)
+
+    def joined(self, connection_id: str) -> Connection:
+        """The connection, which must have joined a room; else NotJoinedError."""
+        connection = self._connections.get(connection_id)
+        if connection is None or connection.room is None:
+            raise NotJoinedError("join a room first (send init)")
+        return connection
+
+    def bind_user(self, connection: Connection, user: str) -> Connection:
+        """Bind a v1 connection's name on its first message and tell the room."""
+        bound = self._connections.bind_user(connection.connection_id, user)
+        connection = replace(connection, user=bound)
+        if connection.room is not None:
+            self._announce(connection.room, "join", bound, exclude=connection.connection_id)
+        return connection
+
+    def disconnect(self, connection_id: str) -> None:
+        """Forget a closed connection and tell its room who left."""
+        previous = self._connections.delete(connection_id)
+        if previous is not None and previous.room is not None and previous.user:
+            self._announce(previous.room, "leave", previous.user, exclude=connection_id)
+
+    # Use cases -----------------------------------------------------------------------------
+
+    def join(self, connection_id: str, command: JoinCommand) -> None:
+        """Join (or switch to) a room: store, answer with history/presence/topics, tell the room."""
+        now = self._clock.now_ms()
+        wanted = Connection(
+            connection_id=connection_id,
+            room=command.room,
+            user=command.user,
+            lang=command.lang,
+            version=command.version,
+            connected_at=now,
+        )
+        previous = self._connections.join(wanted, ttl=now // 1000 + CONNECTION_TTL_SECONDS)
+        me = wanted
+        if previous is not None:
+            # A name, once bound, stays: later init frames cannot rename the connection.
+            me = replace(
+                wanted,
+                user=previous.user or command.user,
+                role=previous.role,
+                connected_at=previous.connected_at or now,
+            )
+            if previous.room is not None and previous.room != command.room and previous.user:
+                self._announce(previous.room, "leave", previous.user, exclude=connection_id)
+        switching = previous is None or previous.room != command.room
+
+        others = [
+            c for c in self._connections.in_room(command.room) if c.connection_id != connection_id
+        ]
+        if command.after is not None:
+            page = self._messages.after(command.room, command.after, HISTORY_PAGE)
+            mode = "after"
+        else:
+            page = self._messages.latest(command.room, HISTORY_PAGE)
+            mode = "latest"
+        readings = self._readings(page.messages, me.lang)
+        top = self._topics.top(command.room, TOP_TOPICS)
+        members = _members([me, *others])
+        try:
+            self._outbox.send(
+                me,
+                [
+                    Joined(command.room, me.user, me.lang, command.client_id),
+                    HistoryPage(command.room, mode, readings, page.has_more, command.client_id),  # type: ignore[arg-type]
+                    Presence(command.room, "snapshot", me.user, members, timestamp=now),
+                    RoomTopics(command.room, top),
+                ],
+            )
+        except ConnectionGoneError:
+            logger.info("joiner gone before its answer", extra={"connection_id": connection_id})
+            self._connections.delete(connection_id)
+            self._metrics.count("StaleConnectionsPruned")
+            return
+        if switching and me.user:
+            self._broadcast_presence(command.room, "join", me.user, others, members)
+
+    def post(self, connection: Connection, command: PostCommand) -> None:
+        """Post a message: analyse, store, answer the sender, then deliver to the room."""
+        room, user = connection.room, connection.user
+        if room is None or user is None:
+            raise NotJoinedError("join a room first (send init)")
+        stored: list[Message] = []
+
+        def analyse_and_store() -> dict[str, Any]:
+            message = self._analyse_and_store(connection, room, user, command)
+            stored.append(message)
+            return {
+                "room": message.room,
+                "messageId": message.message_id,
+                "status": message.status,
+                "reason": message.flag_reason,
+                "createdAt": message.created_at,
+            }
+
+        if command.client_id is not None:
+            key = {"room": room, "user": user, "clientId": command.client_id}
+            result = self._once.run(key, analyse_and_store)
+        else:
+            result = analyse_and_store()
+
+        if not stored:  # a resent client id: answer again, deliver nothing again
+            logger.info("duplicate client id replayed", extra={"message_id": result["messageId"]})
+            self._answer_sender(connection, result, command.client_id)
+            return
+        message = stored[0]
+        self._metrics.count(
+            {"published": "MessagesPosted", "rejected": "MessagesRejected"}.get(
+                message.status, "MessagesHeld"
+            )
+        )
+        self._answer_sender(connection, result, command.client_id)
+        if message.visible:
+            self._deliver(message)
+
+    def history(self, connection: Connection, command: HistoryCommand) -> None:
+        """Send a page of older messages, in the reader's language."""
+        if connection.room is None:
+            raise NotJoinedError("join a room first (send init)")
+        page = self._messages.before(connection.room, command.before, command.limit)
+        readings = self._readings(page.messages, connection.lang)
+        self._outbox.send(
+            connection,
+            [HistoryPage(connection.room, "before", readings, page.has_more, command.client_id)],
+        )
+
+    def leave(self, connection: Connection, command: LeaveCommand) -> None:
+        """Leave the room but keep the socket."""
+        previous = self._connections.leave(connection.connection_id)
+        room = previous.room if previous is not None else None
+        self._outbox.send(connection, [Left(room, command.client_id)])
+        if previous is not None and previous.room is not None and previous.user:
+            self._announce(previous.room, "leave", previous.user, exclude=connection.connection_id)
+
+    def ping(self, connection: Connection, command: PingCommand) -> None:
+        """Answer the heartbeat."""
+        self._outbox.send(connection, [Pong(self._clock.now_ms(), command.client_id)])
+
+    # Posting ---------------------------------------------------------------------------------
+
+    def _analyse_and_store(
+        self, connection: Connection, room: str, user: str, command: PostCommand
+    ) -> Message:
+        now = self._clock.now_ms()
+        content = command.content
+        lang = self._decide_language(content, connection.lang)
+        base = Message(
+            room=room,
+            message_id=new_message_id(now),
+            user=user,
+            lang=lang,
+            content=content,
+            created_at=now,
+            status="published",
+            client_id=command.client_id,
+        )
+        translations: dict[str, str] = {}
+        try:
+            if has_sentiment(lang):
+                basis_text, basis_lang = content, lang
+            else:
+                basis_text = self._translator.translate(content, lang, "en")
+                self._metrics.count("TranslatedCharacters", len(content))
+                translations["en"] = basis_text
+                basis_lang = "en"
+            sentiment = self._analyzer.sentiment(basis_text, basis_lang)
+        except (LanguageServiceError, TranslationError) as err:
+            logger.warning("message held: could not check it", extra={"error": type(err).__name__})
+            message = replace(
+                base, status="held", flag_reason="SERVICE_UNAVAILABLE", translations=translations
+            )
+            self._messages.put(message)
+            return message
+
+        if sentiment.label == "NEGATIVE":
+            message = replace(
+                base,
+                status="rejected",
+                flag_reason="NEGATIVE",
+                sentiment=sentiment.label,
+                sentiment_score=sentiment.scores,
+                translations=translations,
+            )
+            self._messages.put(message)
+            return message
+
+        try:
+            topics = count_topics(self._analyzer.entities(basis_text, basis_lang))
+        except LanguageServiceError:
+            # The text was checked; only its topics are unknown. Publish without them.
+            logger.warning("entities unavailable; publishing without topics")
+            topics = {}
+        if topics:
+            self._topics.add(room, topics)
+        room_topics = tuple(name for name, _ in self._topics.top(room, TOP_TOPICS))
+        message = replace(
+            base,
+            sentiment=sentiment.label,
+            sentiment_score=sentiment.scores,
+            topics=topics,
+            room_topics=room_topics,
+            translations=translations,
+        )
+        self._messages.put(message)
+        return message
+
+    def _decide_language(self, content: str, chosen: str) -> str:
+        """Comprehend's answer for long enough text when sure and served; else the sender's."""
+        if len(content.strip()) < DETECTION_MIN_CHARS:
+            return chosen
+        try:
+            detected = self._analyzer.detect_language(content)
+        except LanguageServiceError:
+            logger.warning("language detection failed; using the sender's language")
+            return chosen
+        if detected is None or detected[1] < DETECTION_MIN_SCORE:
+            return chosen
+        return served_code(detected[0]) or chosen
+
+    def _answer_sender(
+        self, connection: Connection, result: Mapping[str, Any], client_id: str | None
+    ) -> None:
+        status = str(result["status"])
+        event: Event
+        if status in ("rejected", "held"):
+            event = Refused(
+                kind="rejected" if status == "rejected" else "held",
+                room=str(result["room"]),
+                message_id=str(result["messageId"]),
+                reason=str(result["reason"]),
+                notice=self._notice(status, connection.lang),
+                timestamp=int(result["createdAt"]),
+                client_id=client_id,
+            )
+        else:
+            event = Accepted(str(result["messageId"]), status, client_id)
+        try:
+            self._outbox.send(connection, [event])
+        except ConnectionGoneError:
+            logger.info("sender gone before its answer")
+
+    def _deliver(self, message: Message) -> None:
+        readers = self._connections.in_room(message.room)
+        fresh = self._translate_missing(message, {r.lang for r in readers})
+        topics_event: RoomTopics | None = None
+        if message.topics and set(message.topics) & set(message.room_topics):
+            # The top topics changed only if this message raised one of them.
+            topics_event = RoomTopics(message.room, self._topics.top(message.room, TOP_TOPICS))
+
+        def events_for(reader: Connection) -> Sequence[Event]:
+            reading = reading_for(message, reader.lang, fresh)
+            return [reading] if topics_event is None else [reading, topics_event]
+
+        gone = self._outbox.broadcast(readers, events_for)
+        self._prune(message.room, gone, readers)
+
+    # Translation -----------------------------------------------------------------------------
+
+    def _translate_missing(self, message: Message, langs: Iterable[str]) -> dict[str, str | None]:
+        """Translate ``message`` into each language it lacks, once; save what succeeded."""
+        wanted = sorted(
+            {lang for lang in langs if lang != message.lang and lang not in message.translations}
+        )
+        if not wanted:
+            return {}
+        futures = {
+            lang: self._pool.submit(self._try_translate, message.content, message.lang, lang)
+            for lang in wanted
+        }
+        results = {lang: future.result() for lang, future in futures.items()}
+        saved = {lang: text for lang, text in results.items() if text is not None}
+        if saved:
+            self._metrics.count("TranslatedCharacters", len(message.content) * len(saved))
+            self._messages.save_translations(message.room, message.message_id, saved)
+        return results
+
+    def _try_translate(self, text: str, source: str, target: str) -> str | None:
+        try:
+            return self._translator.translate(text, source, target)
+        except TranslationError as err:
+            logger.warning(
+                "translation unavailable",
+                extra={"source": source, "target": target, "error": str(err)},
+            )
+            return None
+
+    def _readings(self, messages: Sequence[Message], lang: str) -> list[Reading]:
+        """History in the reader's language; each missing translation is fetched once, saved."""
+        missing = [m for m in messages if m.lang != lang and lang not in m.translations]
+        futures = {
+            m.message_id: self._pool.submit(self._try_translate, m.content, m.lang, lang)
+            for m in missing
+        }
+        fresh: dict[str, str | None] = {mid: f.result() for mid, f in futures.items()}
+        translated_chars = 0
+        for message in missing:
+            text = fresh[message.message_id]
+            if text is not None:
+                translated_chars += len(message.content)
+                self._messages.save_translations(message.room, message.message_id, {lang: text})
+        if translated_chars:
+            self._metrics.count("TranslatedCharacters", translated_chars)
+        return [reading_for(m, lang, {lang: fresh.get(m.message_id)}) for m in messages]
+
+    def _notice(self, key: str, lang: str) -> Notice:
+        """A notice in ``lang``, translated once per execution environment (English on failure)."""
+        english = NOTICES[key]
+        if lang == "en":
+            return Notice(english, "en")
+        cached = self._notice_cache.get((key, lang))
+        if cached is not None:
+            return Notice(cached, lang)
+        text = self._try_translate(english, "en", lang)
+        if text is None:
+            return Notice(english, "en")
+        self._metrics.count("TranslatedCharacters", len(english))
+        self._notice_cache[(key, lang)] = text
+        return Notice(text, lang)
+
+    # Presence --------------------------------------------------------------------------------
+
+    def _announce(
+        self, room: str, event: Literal["join", "leave"], user: str, *, exclude: str
+    ) -> None:
+        readers = [c for c in self._connections.in_room(room) if c.connection_id != exclude]
+        self._broadcast_presence(room, event, user, readers, _members(readers))
+
+    def _broadcast_presence(
+        self,
+        room: str,
+        event: Literal["join", "leave"],
+        user: str,
+        readers: Sequence[Connection],
+        members: Sequence[tuple[str, str]],
+        *,
+        depth: int = 0,
+    ) -> None:
+        if not readers:
+            return
+        now = self._clock.now_ms()
+        phrases = {
+            lang: self._notice("joined" if event == "join" else "left", lang)
+            for lang in {r.lang for r in readers if r.version == 1}
+        }
+
+        def events_for(reader: Connection) -> Sequence[Event]:
+            phrase = phrases.get(reader.lang)
+            notice = Notice(f"{user} {phrase.text}", phrase.lang) if phrase else None
+            return [Presence(room, event, user, members, notice, now)]
+
+        gone = self._outbox.broadcast(readers, events_for)
+        self._prune(room, gone, readers, depth=depth)
+
+    def _prune(
+        self,
+        room: str,
+        gone: Sequence[Connection],
+        readers: Sequence[Connection],
+        *,
+        depth: int = 0,
+    ) -> None:
+        """Delete connections that are gone (410) and tell the others who left."""
+        if not gone:
+            return
+        for connection in gone:
+            self._connections.delete(connection.connection_id)
+        self._metrics.count("StaleConnectionsPruned", len(gone))
+        logger.info("pruned stale connections", extra={"room": room, "count": len(gone)})
+        if depth >= 2:  # each round can find more gone readers; stop the cascade here
+            return
+        gone_ids = {c.connection_id for c in gone}
+        remaining = [r for r in readers if r.connection_id not in gone_ids]
+        members = _members(remaining)
+        for connection in gone:
+            if connection.user and remaining:
+                self._broadcast_presence(
+                    room, "leave", connection.user, remaining, members, depth=depth + 1
+                )
+
+
+def _members(connections: Iterable[Connection]) -> list[tuple[str, str]]:
+    """(user, lang) of the named connections, sorted by name (one entry per connection)."""
+    return sorted(((c.user, c.lang) for c in connections if c.user), key=lambda m: m[0].casefold())

@@ -1,0 +1,115 @@
+"""Settings and limits of the chat Lambda.
+
+This module owns every number the protocol promises (docs/protocol.md, "Limits and validation")
+and reading the environment once, explicitly: nothing else in the package reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = [
+    "CLIENT_ID_MAX_CHARS",
+    "CONNECTION_TTL_SECONDS",
+    "CONTENT_MAX_BYTES",
+    "CONTENT_MAX_CHARS",
+    "DETECTION_MIN_CHARS",
+    "DETECTION_MIN_SCORE",
+    "FRAME_MAX_BYTES",
+    "FRAME_SPLIT_BYTES",
+    "HISTORY_MAX_PAGE",
+    "HISTORY_PAGE",
+    "NAME_MAX_CHARS",
+    "NOTICE_USER",
+    "ROOM_MAX_CHARS",
+    "TOPIC_MAX_CHARS",
+    "TOP_TOPICS",
+    "ConfigurationError",
+    "Settings",
+]
+
+# Text limits
+NAME_MAX_CHARS = 32
+ROOM_MAX_CHARS = 64
+CLIENT_ID_MAX_CHARS = 64
+CONTENT_MAX_CHARS = 2000
+CONTENT_MAX_BYTES = 5000  # Comprehend DetectSentiment accepts at most 5 KB of UTF-8.
+
+# Frames: API Gateway refuses messages over 128 KB and splits frames at 32 KB.
+FRAME_MAX_BYTES = 128 * 1024
+FRAME_SPLIT_BYTES = 32 * 1024 - 512  # keep every multi-part frame under 32 KB, with headroom
+
+# History
+HISTORY_PAGE = 50
+HISTORY_MAX_PAGE = 100
+
+# Language detection: Comprehend is unreliable under ~20 characters.
+DETECTION_MIN_CHARS = 20
+DETECTION_MIN_SCORE = 0.5
+
+# Rooms
+TOP_TOPICS = 3
+TOPIC_MAX_CHARS = 100
+NOTICE_USER = "Positive Chat"
+
+# API Gateway closes a connection after 2 h; $disconnect is best effort, so TTL cleans leftovers.
+CONNECTION_TTL_SECONDS = 2 * 3600 + 15 * 60
+
+
+class ConfigurationError(RuntimeError):
+    """A required environment variable is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the handler needs from its environment (template.yaml sets these variables)."""
+
+    # Tables
+    connections_table: str
+    messages_table: str
+    topics_table: str
+    idempotency_table: str
+    # Where @connections lives: None means "build it from the event" (apiId + region + stage).
+    connections_endpoint: str | None = None
+    region: str = "us-east-1"
+    # Concurrency
+    fanout_workers: int = 32
+    translate_workers: int = 8
+    # Idempotency window for client ids (seconds)
+    idempotency_seconds: int = 24 * 3600
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read the settings from ``environ`` (pass ``os.environ``); raise ConfigurationError."""
+        missing = [
+            name
+            for name in ("CONNECTIONS_TABLE", "MESSAGES_TABLE", "TOPICS_TABLE", "IDEMPOTENCY_TABLE")
+            if not environ.get(name)
+        ]
+        if missing:
+            raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
+        return cls(
+            connections_table=environ["CONNECTIONS_TABLE"],
+            messages_table=environ["MESSAGES_TABLE"],
+            topics_table=environ["TOPICS_TABLE"],
+            idempotency_table=environ["IDEMPOTENCY_TABLE"],
+            # The standard boto3 variable: when set, boto3 itself uses it for @connections.
+            connections_endpoint=environ.get("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI") or None,
+            region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+            fanout_workers=_positive_int(environ, "FANOUT_WORKERS", 32),
+            translate_workers=_positive_int(environ, "TRANSLATE_WORKERS", 8),
+        )
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as err:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from err
+    if value < 1:
+        raise ConfigurationError(f"{name} must be at least 1, got {value}")
+    return value

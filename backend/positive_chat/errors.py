@@ -1,0 +1,182 @@
+"""The chat's exception tree: every refusal the client can see carries a stable error code.
+
+::
+
+    ChatError (code)
+    ├── FrameError
+    │   ├── InvalidJsonError            INVALID_JSON
+    │   ├── InvalidFrameError           INVALID_FRAME
+    │   └── UnknownActionError          UNKNOWN_ACTION
+    ├── FieldError (field)
+    │   ├── MissingFieldError           MISSING_FIELD
+    │   ├── EmptyFieldError             EMPTY_FIELD
+    │   ├── InvalidFieldError           INVALID_FIELD
+    │   ├── TooLongError                TOO_LONG
+    │   ├── ControlCharactersError      CONTROL_CHARACTERS
+    │   ├── InvalidNameError            INVALID_NAME
+    │   ├── InvalidRoomError            INVALID_ROOM
+    │   └── UnsupportedLanguageError    UNSUPPORTED_LANGUAGE
+    ├── NotJoinedError                  NOT_JOINED
+    ├── InProgressError                 IN_PROGRESS
+    ├── ServiceUnavailableError         SERVICE_UNAVAILABLE
+    └── InternalError                   INTERNAL_ERROR
+
+Adapter-level failures that the domain handles itself (never shown as an error frame):
+
+    ConnectionGoneError(connection_id)  the reader's socket is gone (@connections 410)
+    LanguageServiceError                Comprehend failed after botocore's retries
+    TranslationError                    Translate failed or cannot translate this pair
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "ChatError",
+    "ConnectionGoneError",
+    "ControlCharactersError",
+    "EmptyFieldError",
+    "FieldError",
+    "FrameError",
+    "InProgressError",
+    "InternalError",
+    "InvalidFieldError",
+    "InvalidFrameError",
+    "InvalidJsonError",
+    "InvalidNameError",
+    "InvalidRoomError",
+    "LanguageServiceError",
+    "MissingFieldError",
+    "NotJoinedError",
+    "ServiceUnavailableError",
+    "TooLongError",
+    "TranslationError",
+    "UnknownActionError",
+    "UnsupportedLanguageError",
+]
+
+
+class ChatError(Exception):
+    """A refusal with a stable code from docs/protocol.md; its message is safe to show."""
+
+    code: ClassVar[str] = "INTERNAL_ERROR"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class FrameError(ChatError):
+    """The frame as a whole is unusable."""
+
+
+class InvalidJsonError(FrameError):
+    """The frame is not JSON."""
+
+    code = "INVALID_JSON"
+
+
+class InvalidFrameError(FrameError):
+    """The frame is JSON but not an object, or too large."""
+
+    code = "INVALID_FRAME"
+
+
+class UnknownActionError(FrameError):
+    """``action`` is missing or names nothing we serve."""
+
+    code = "UNKNOWN_ACTION"
+
+
+class FieldError(ChatError):
+    """One field of the frame breaks its rule (``field`` names it)."""
+
+
+class MissingFieldError(FieldError):
+    """A required field is absent."""
+
+    code = "MISSING_FIELD"
+
+
+class EmptyFieldError(FieldError):
+    """A required field is empty or only whitespace."""
+
+    code = "EMPTY_FIELD"
+
+
+class InvalidFieldError(FieldError):
+    """A field has the wrong type or format."""
+
+    code = "INVALID_FIELD"
+
+
+class TooLongError(FieldError):
+    """A field is over its limit."""
+
+    code = "TOO_LONG"
+
+
+class ControlCharactersError(FieldError):
+    """Text holds control characters."""
+
+    code = "CONTROL_CHARACTERS"
+
+
+class InvalidNameError(FieldError):
+    """The user name breaks the name rules."""
+
+    code = "INVALID_NAME"
+
+
+class InvalidRoomError(FieldError):
+    """The room name breaks the room rules."""
+
+    code = "INVALID_ROOM"
+
+
+class UnsupportedLanguageError(FieldError):
+    """``lang`` is not one of the languages we serve."""
+
+    code = "UNSUPPORTED_LANGUAGE"
+
+
+class NotJoinedError(ChatError):
+    """The connection has not joined a room yet."""
+
+    code = "NOT_JOINED"
+
+
+class InProgressError(ChatError):
+    """The same client id is being processed right now."""
+
+    code = "IN_PROGRESS"
+
+
+class ServiceUnavailableError(ChatError):
+    """A dependency failed after retries; nothing was stored."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+
+class InternalError(ChatError):
+    """A bug: logged with the request id, nothing leaked."""
+
+    code = "INTERNAL_ERROR"
+
+
+class ConnectionGoneError(Exception):
+    """The @connections API answered 410 Gone for this connection."""
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(f"connection {connection_id} is gone")
+        self.connection_id = connection_id
+
+
+class LanguageServiceError(Exception):
+    """Comprehend failed (after botocore's retries)."""
+
+
+class TranslationError(Exception):
+    """Translate failed, or cannot translate this language pair."""

@@ -1,0 +1,65 @@
+"""The languages Positive Chat serves, loaded once from ``languages.json``.
+
+This module owns the answer to "do we serve this code?" and "does Comprehend have a sentiment
+model for it?" (otherwise the text is translated to English before sentiment analysis).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from types import MappingProxyType
+
+__all__ = ["LANGUAGES", "Language", "has_sentiment", "is_served", "served_code"]
+
+
+@dataclass(frozen=True)
+class Language:
+    """One served language."""
+
+    code: str
+    name: str
+    native: str
+    direction: str
+    sentiment: bool
+
+
+def _load() -> Mapping[str, Language]:
+    raw = json.loads(resources.files(__package__).joinpath("languages.json").read_text("utf-8"))
+    table = {
+        entry["code"]: Language(
+            code=entry["code"],
+            name=entry["name"],
+            native=entry["native"],
+            direction=entry["dir"],
+            sentiment=bool(entry["sentiment"]),
+        )
+        for entry in raw["languages"]
+    }
+    return MappingProxyType(table)
+
+
+LANGUAGES: Mapping[str, Language] = _load()
+
+
+def is_served(code: str) -> bool:
+    """True when ``code`` is exactly one of our language codes."""
+    return code in LANGUAGES
+
+
+def has_sentiment(code: str) -> bool:
+    """True when Comprehend's DetectSentiment/DetectEntities support ``code``."""
+    language = LANGUAGES.get(code)
+    return language is not None and language.sentiment
+
+
+def served_code(detected: str) -> str | None:
+    """Map a detected RFC 5646 code (``pt-BR``, ``zh-TW``, ``nb``) to a served code, or None."""
+    if detected in LANGUAGES:
+        return detected
+    base = detected.split("-", 1)[0].lower()
+    aliases = {"nb": "no", "nn": "no", "iw": "he", "in": "id"}
+    base = aliases.get(base, base)
+    return base if base in LANGUAGES else None

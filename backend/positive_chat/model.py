@@ -1,0 +1,286 @@
+"""Values the chat passes between its layers: connections, messages, commands and events.
+
+This module owns the shapes only (frozen dataclasses, no behaviour beyond small derivations):
+commands are what ``actions`` parses out of frames, events are what ``chat`` asks to be sent,
+and ``actions`` renders events into v1 or v2 wire frames.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+__all__ = [
+    "EMPTY_MAP",
+    "VISIBLE_STATUSES",
+    "Accepted",
+    "Connection",
+    "Event",
+    "Failure",
+    "HistoryCommand",
+    "HistoryPage",
+    "JoinCommand",
+    "Joined",
+    "LeaveCommand",
+    "Left",
+    "Message",
+    "MessagePage",
+    "Notice",
+    "PingCommand",
+    "Pong",
+    "PostCommand",
+    "Presence",
+    "Reading",
+    "Refused",
+    "RoomTopics",
+    "Sentiment",
+    "new_message_id",
+]
+
+EMPTY_MAP: Mapping[str, str] = MappingProxyType({})
+VISIBLE_STATUSES = frozenset({"published", "approved"})
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+Status = Literal["published", "rejected", "held", "approved", "deleted"]
+TranslationState = Literal["original", "translated", "unavailable"]
+
+
+def new_message_id(now_ms: int) -> str:
+    """A unique, time-ordered message id: 14-digit epoch ms, ``-``, 10 random Crockford chars."""
+    suffix = "".join(secrets.choice(_CROCKFORD) for _ in range(10))
+    return f"{now_ms:014d}-{suffix}"
+
+
+# --- State ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One WebSocket connection as the Connections table knows it."""
+
+    connection_id: str
+    room: str | None = None
+    user: str | None = None
+    lang: str = "en"
+    role: str = "user"
+    version: int = 1
+    connected_at: int = 0  # epoch ms
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    """Comprehend's verdict on a text."""
+
+    label: str  # POSITIVE | NEGATIVE | NEUTRAL | MIXED
+    scores: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One stored chat message (any status)."""
+
+    room: str
+    message_id: str
+    user: str
+    lang: str
+    content: str
+    created_at: int  # epoch ms
+    status: Status
+    sentiment: str | None = None
+    sentiment_score: Mapping[str, float] = field(default_factory=dict)
+    topics: Mapping[str, int] = field(default_factory=dict)
+    room_topics: tuple[str, ...] = ()
+    translations: Mapping[str, str] = field(default_factory=dict)
+    client_id: str | None = None
+    flag_reason: str | None = None
+
+    @property
+    def visible(self) -> bool:
+        """True when readers may see it (published or approved)."""
+        return self.status in VISIBLE_STATUSES
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """Messages oldest first, and whether more lie beyond the page."""
+
+    messages: Sequence[Message]
+    has_more: bool
+
+
+# --- Commands (parsed and validated frames) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JoinCommand:
+    """``init``: join (or switch to) a room."""
+
+    room: str
+    lang: str
+    version: int = 1
+    user: str | None = None
+    after: str | None = None
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PostCommand:
+    """``message``: post text to the joined room (``user`` only matters for v1's first post)."""
+
+    content: str
+    user: str | None = None
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryCommand:
+    """``history``: page older messages."""
+
+    before: str
+    limit: int
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LeaveCommand:
+    """``leave``: leave the room, keep the socket."""
+
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PingCommand:
+    """``ping``: app-level heartbeat."""
+
+    client_id: str | None = None
+
+
+# --- Events (what the chat asks to send; rendered per protocol version) ----------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A text from "Positive Chat" in a reader's language (``lang`` says which it really is)."""
+
+    text: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A message as one reader reads it: the original plus the text in the reader's language."""
+
+    message: Message
+    text: str
+    text_lang: str
+    translation: TranslationState
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The connection joined ``room``."""
+
+    room: str
+    user: str | None
+    lang: str
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """A page of history for one reader."""
+
+    room: str
+    mode: Literal["latest", "after", "before"]
+    readings: Sequence[Reading]
+    has_more: bool
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Who is in the room; ``event`` is snapshot, join or leave."""
+
+    room: str
+    event: Literal["snapshot", "join", "leave"]
+    user: str | None
+    members: Sequence[tuple[str, str]]  # (user, lang)
+    notice: Notice | None = None  # for v1 readers: "<user> joined the room" in their language
+    timestamp: int = 0
+
+
+@dataclass(frozen=True)
+class RoomTopics:
+    """The room's top topics with their counts."""
+
+    room: str
+    topics: Sequence[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The sender's message was stored and published."""
+
+    message_id: str
+    status: str
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The sender's message was stored but not published: rejected (NEGATIVE) or held."""
+
+    kind: Literal["rejected", "held"]
+    room: str
+    message_id: str
+    reason: str
+    notice: Notice
+    timestamp: int
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Pong:
+    """Answers ``ping``."""
+
+    timestamp: int
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Left:
+    """Answers ``leave``."""
+
+    room: str | None
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A refused frame: a stable code, the field at fault, a safe message."""
+
+    code: str
+    message: str
+    action: str | None = None
+    field: str | None = None
+    room: str | None = None
+    timestamp: int = 0
+    client_id: str | None = None
+    retry_after: int | None = None
+
+
+Event = (
+    Joined
+    | HistoryPage
+    | Presence
+    | RoomTopics
+    | Reading
+    | Accepted
+    | Refused
+    | Pong
+    | Left
+    | Failure
+)

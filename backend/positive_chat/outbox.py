@@ -1,0 +1,83 @@
+"""Delivery: domain events rendered per reader and posted through @connections.
+
+This module owns the fan-out policy: frames are rendered once per (protocol version, language)
+and posted concurrently on a bounded pool; a reader that is gone (410) is reported back so the
+chat can prune it, and any other failure for one reader is logged and never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
+from typing import Protocol
+
+from .actions import render
+from .errors import ConnectionGoneError
+from .model import Connection, Event
+
+__all__ = ["FramePoster", "Outbox"]
+
+logger = logging.getLogger(__name__)
+
+
+class FramePoster(Protocol):
+    """Posts one frame to one connection (ConnectionGoneError when it is gone)."""
+
+    def post(self, connection_id: str, data: bytes) -> None: ...
+
+
+class Outbox:
+    """Sends events to connections, one frame per PostToConnection."""
+
+    def __init__(self, poster: FramePoster, pool: Executor) -> None:
+        self._poster = poster
+        self._pool = pool
+
+    def send(self, reader: Connection, events: Sequence[Event]) -> None:
+        """Send every event to one reader, in order; raises ConnectionGoneError."""
+        for event in events:
+            for frame in render(event, reader.version):
+                self._poster.post(reader.connection_id, frame)
+
+    def broadcast(
+        self, readers: Sequence[Connection], events_for: Callable[[Connection], Sequence[Event]]
+    ) -> list[Connection]:
+        """Send to every reader concurrently; return those that are gone.
+
+        ``events_for`` must depend only on the reader's protocol version and language: frames are
+        rendered once per (version, lang) and shared.
+        """
+        rendered: dict[tuple[int, str], list[bytes]] = {}
+        futures: list[tuple[Connection, Future[None]]] = []
+        for reader in readers:
+            key = (reader.version, reader.lang)
+            frames = rendered.get(key)
+            if frames is None:
+                frames = rendered[key] = [
+                    frame for event in events_for(reader) for frame in render(event, reader.version)
+                ]
+            if frames:
+                futures.append((reader, self._pool.submit(self._post_all, reader, frames)))
+        gone: list[Connection] = []
+        failed = 0
+        for reader, future in futures:
+            try:
+                future.result()
+            except ConnectionGoneError:
+                gone.append(reader)
+            except Exception:  # one reader's failure never stops the others
+                failed += 1
+                logger.exception(
+                    "could not deliver to a reader", extra={"connection_id": reader.connection_id}
+                )
+        if failed or gone:
+            logger.info(
+                "broadcast finished with failures",
+                extra={"readers": len(readers), "gone": len(gone), "failed": failed},
+            )
+        return gone
+
+    def _post_all(self, reader: Connection, frames: Sequence[bytes]) -> None:
+        for frame in frames:
+            self._poster.post(reader.connection_id, frame)

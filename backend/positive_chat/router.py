@@ -1,0 +1,188 @@
+"""The WebSocket router: $connect, $disconnect and $default with an action table.
+
+This module owns dispatch (shaped like Powertools' resolvers: ``on_connect``, ``on_disconnect``,
+``on_default``, an action table, one exception handler) and the one place where exceptions become
+error frames: ChatError subclasses carry their stable code, anything else is INTERNAL_ERROR
+(logged with the request id, nothing leaked). The event is passed explicitly; nothing is kept
+between events.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .actions import (
+    PARSERS,
+    Command,
+    action_of,
+    check_name,
+    client_id_of,
+    failure_for,
+    parse_body,
+)
+from .chat import ChatService, Clock, Outbox
+from .errors import (
+    ChatError,
+    ConnectionGoneError,
+    InternalError,
+    MissingFieldError,
+    UnknownActionError,
+)
+from .model import Connection, HistoryCommand, JoinCommand, PingCommand, PostCommand
+
+__all__ = ["Route", "Router", "error_for"]
+
+logger = logging.getLogger(__name__)
+
+OK: dict[str, Any] = {"statusCode": 200}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One action: how to parse its frame and what to do with the command."""
+
+    parse: Callable[[Mapping[str, Any]], Command]
+    handle: Callable[[str, Any], None]
+    role: str | None = None  # e.g. "moderator" for the mod.* actions (NOT_MODERATOR otherwise)
+
+
+def error_for(exc: BaseException) -> ChatError:
+    """The one exception -> error-code table: a ChatError keeps its code; the rest is internal."""
+    if isinstance(exc, ChatError):
+        return exc
+    return InternalError("something went wrong on our side; it has been logged")
+
+
+class Router:
+    """Resolves one API Gateway WebSocket event."""
+
+    def __init__(self, chat: ChatService, outbox: Outbox, clock: Clock) -> None:
+        self._chat = chat
+        self._outbox = outbox
+        self._clock = clock
+        self._routes: dict[str, Route] = {
+            "init": Route(PARSERS["init"], self._on_init),
+            "message": Route(PARSERS["message"], self._on_message),
+            "history": Route(PARSERS["history"], self._on_history),
+            "leave": Route(PARSERS["leave"], self._on_leave),
+            "ping": Route(PARSERS["ping"], self._on_ping),
+        }
+
+    def resolve(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """Dispatch on the event type (CONNECT, DISCONNECT, MESSAGE)."""
+        context = event.get("requestContext") or {}
+        event_type = context.get("eventType")
+        if event_type == "CONNECT":
+            return self.on_connect(event)
+        if event_type == "DISCONNECT":
+            return self.on_disconnect(event)
+        return self.on_default(event)
+
+    # Routes -------------------------------------------------------------------------------
+
+    def on_connect(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """Accept the socket; nothing is stored until the client joins a room."""
+        logger.info("connect", extra={"connection_id": event["requestContext"]["connectionId"]})
+        return OK
+
+    def on_disconnect(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """Forget the connection and tell its room (best effort: API Gateway may not call us)."""
+        context = event["requestContext"]
+        logger.info(
+            "disconnect",
+            extra={
+                "connection_id": context["connectionId"],
+                "status_code": context.get("disconnectStatusCode"),
+            },
+        )
+        try:
+            self._chat.disconnect(context["connectionId"])
+        except ChatError as err:
+            logger.warning("disconnect cleanup failed", extra={"code": err.code})
+            return {"statusCode": 500}
+        return OK
+
+    def on_default(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """Parse the frame, run its action; every refusal becomes an error frame to the sender."""
+        connection_id = event["requestContext"]["connectionId"]
+        frame: Mapping[str, Any] = {}
+        action: str | None = None
+        try:
+            frame = parse_body(event.get("body"), is_base64=bool(event.get("isBase64Encoded")))
+            action = action_of(frame)
+            route = self._routes.get(action)
+            if route is None:
+                raise UnknownActionError(f"unknown action {action[:40]!r}")
+            command = route.parse(frame)
+            logger.info("action", extra={"action": action, "connection_id": connection_id})
+            route.handle(connection_id, command)
+        except Exception as exc:  # the single exception handler: refuse, log, keep the socket
+            error = error_for(exc)
+            if isinstance(error, InternalError):
+                logger.exception("unhandled error", extra={"action": action})
+            else:
+                logger.info("refused", extra={"action": action, "code": error.code})
+            self._refuse(connection_id, frame, action, error)
+            return OK if not isinstance(error, InternalError) else {"statusCode": 500}
+        return OK
+
+    # Actions ------------------------------------------------------------------------------
+
+    def _on_init(self, connection_id: str, command: JoinCommand) -> None:
+        self._chat.join(connection_id, command)
+
+    def _on_message(self, connection_id: str, command: PostCommand) -> None:
+        connection = self._chat.joined(connection_id)
+        if connection.user is None:  # v1: the name is bound by the first message
+            if command.user is None:
+                raise MissingFieldError("user is required on your first message", field="user")
+            connection = self._chat.bind_user(connection, check_name(command.user))
+        self._chat.post(connection, command)
+
+    def _on_history(self, connection_id: str, command: HistoryCommand) -> None:
+        self._chat.history(self._chat.joined(connection_id), command)
+
+    def _on_leave(self, connection_id: str, command: Any) -> None:
+        self._chat.leave(self._chat.joined(connection_id), command)
+
+    def _on_ping(self, connection_id: str, command: PingCommand) -> None:
+        connection = self._chat.connection(connection_id) or Connection(connection_id, version=2)
+        self._chat.ping(connection, command)
+
+    # Errors -------------------------------------------------------------------------------
+
+    def _refuse(
+        self, connection_id: str, frame: Mapping[str, Any], action: str | None, error: ChatError
+    ) -> None:
+        try:
+            connection = self._chat.connection(connection_id)
+        except ChatError:
+            connection = None
+        if frame.get("action") == "init" and frame.get("v") == 2:
+            version = 2  # a v2 client's init fails before the connection knows its version
+        elif connection is not None:
+            version = connection.version
+        else:
+            version = 1
+        reader = Connection(
+            connection_id,
+            room=connection.room if connection else None,
+            lang=connection.lang if connection else "en",
+            version=version,
+        )
+        failure = failure_for(
+            error,
+            action=action,
+            client_id=client_id_of(frame),
+            room=reader.room,
+            timestamp=self._clock.now_ms(),
+        )
+        try:
+            self._outbox.send(reader, [failure])
+        except ConnectionGoneError:
+            logger.info("sender gone before its error frame")
+        except Exception:  # never let the error path raise
+            logger.exception("could not send the error frame")
