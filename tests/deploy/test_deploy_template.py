@@ -240,6 +240,7 @@ def test_function_role_is_scoped_to_table_and_index_arns(cfn_template: dict[str,
         actions = _as_list(statement["Action"])
         assert all(a.startswith("dynamodb:") and "*" not in a for a in actions), actions
         for resource in _as_list(statement["Resource"]):
+            assert isinstance(resource, dict), f"{statement['Sid']}: {resource!r} is no table ARN"
             if "Fn::GetAtt" in resource:
                 table, attribute = resource["Fn::GetAtt"]
                 assert attribute == "Arn"
