@@ -1,0 +1,185 @@
+"""Unit tests of the interactive command table and the load planner (no network)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from chattools.client.display import Palette
+from chattools.client.interactive import COMMANDS, Command, CommandTable, Session, handle_line
+from chattools.client.load import LoadOptions, Progress, plan_users
+
+
+class RecordingConnection:
+    """Stands in for ChatConnection: records the frames the session sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    async def send(self, frame: dict) -> None:
+        self.sent.append(frame)
+
+
+def new_session() -> tuple[Session, RecordingConnection, io.StringIO]:
+    conn, out = RecordingConnection(), io.StringIO()
+    return Session(conn, "lobby", "Ana", "en", out, Palette()), conn, out  # type: ignore[arg-type]
+
+
+async def test_typed_line_is_sent_as_a_message_with_a_client_id():
+    """A plain line becomes a message frame carrying a fresh client id."""
+    session, conn, _ = new_session()
+    assert await handle_line(session, "hello there\n")
+    assert await handle_line(session, "again\n")
+    assert [f["content"] for f in conn.sent] == ["hello there", "again"]
+    assert all(f["action"] == "message" for f in conn.sent)
+    assert len({f["id"] for f in conn.sent}) == 2
+
+
+async def test_double_slash_sends_a_line_starting_with_a_slash_and_blank_lines_nothing():
+    """`//shrug` sends "/shrug"; an empty line sends nothing."""
+    session, conn, _ = new_session()
+    await handle_line(session, "//shrug\n")
+    await handle_line(session, "   \n")
+    assert [f["content"] for f in conn.sent] == ["/shrug"]
+
+
+async def test_lang_and_room_commands_rejoin():
+    """/lang and /room send init with the new language or room, keeping the name."""
+    session, conn, _ = new_session()
+    await handle_line(session, "/lang fr")
+    await handle_line(session, "/room kitchen")
+    # The session's language changes only when the server's `joined` confirms it.
+    assert [(f["action"], f["room"], f["lang"], f["user"], f["v"]) for f in conn.sent] == [
+        ("init", "lobby", "fr", "Ana", 2), ("init", "kitchen", "en", "Ana", 2),
+    ]
+
+
+async def test_bad_command_arguments_print_usage_and_send_nothing():
+    """An unknown command, a bad language or a missing room name only prints help."""
+    session, conn, out = new_session()
+    for line in ("/lang xx", "/room", "/nope"):
+        assert await handle_line(session, line)
+    assert conn.sent == []
+    text = out.getvalue()
+    assert "usage: /lang CODE" in text
+    assert "usage: /room NAME" in text
+    assert "unknown command /nope" in text
+
+
+async def test_history_pages_before_the_oldest_message_seen():
+    """/history asks for the page before the oldest message the session has seen."""
+    session, conn, out = new_session()
+    await handle_line(session, "/history")
+    assert conn.sent == []
+    assert "no messages yet" in out.getvalue()
+    session.observe({"type": "history", "mode": "latest", "hasMore": True,
+                     "messages": [{"messageId": "m-05"}, {"messageId": "m-09"}]})
+    await handle_line(session, "/history")
+    assert conn.sent[-1]["action"] == "history"
+    assert (conn.sent[-1]["before"], conn.sent[-1]["limit"]) == ("m-05", 50)
+    session.observe({"type": "history", "mode": "before", "hasMore": False,
+                     "messages": [{"messageId": "m-01"}]})
+    await handle_line(session, "/history")
+    assert len(conn.sent) == 1
+    assert "no older messages" in out.getvalue()
+
+
+async def test_who_lists_the_last_presence_members():
+    """/who prints the members from the latest presence frame."""
+    session, _, out = new_session()
+    session.observe({"type": "presence", "event": "join", "user": "Bo",
+                     "members": [{"user": "Ana", "lang": "en"}, {"user": "Bo", "lang": "fr"}]})
+    await handle_line(session, "/who")
+    assert "* in lobby: Ana (en), Bo (fr)" in out.getvalue()
+
+
+async def test_quit_ends_the_session():
+    """/quit returns False so the loop stops."""
+    session, _, _ = new_session()
+    assert await handle_line(session, "/quit") is False
+
+
+def test_joined_to_another_room_resets_what_the_session_knows():
+    """Switching rooms forgets the old room's members and oldest message."""
+    session, _, _ = new_session()
+    session.observe({"type": "message", "messageId": "m-1"})
+    session.members = [{"user": "Bo", "lang": "en"}]
+    session.observe({"type": "joined", "room": "kitchen", "user": "Ana", "lang": "de"})
+    assert (session.room, session.lang, session.oldest_id, session.members) == (
+        "kitchen", "de", None, [],
+    )
+
+
+def test_command_table_takes_new_commands_and_refuses_duplicates():
+    """Features add commands to a table; a name can only be taken once; help lists them."""
+    table = CommandTable()
+
+    async def review(_session: Session, _arg: str) -> bool:
+        return True
+
+    table.add(Command("review", "/review", "show the review queue", review))
+    with pytest.raises(ValueError, match="already a command"):
+        table.add(Command("review", "/review", "again", review))
+    assert table.get("review") is not None
+    assert "/review  show the review queue" in table.help_text()
+    for name in ("help", "history", "who", "lang", "room", "quit"):
+        assert COMMANDS.get(name) is not None
+
+
+def options(**changes) -> LoadOptions:
+    base = {"url": "ws://h/x", "users": 10, "rooms": 2, "langs": ("en", "fr"), "rate": 20.0,
+            "count": 60}
+    return LoadOptions(**{**base, **changes})
+
+
+def test_plan_users_spreads_users_over_rooms_and_languages():
+    """Users go round-robin over rooms, and each room gets a mix of the languages."""
+    users = plan_users(options(), "run1")
+    rooms = {user.room for user in users}
+    assert rooms == {"load-run1-0", "load-run1-1"}
+    for room in rooms:
+        members = [user for user in users if user.room == room]
+        assert len(members) == 5
+        assert {user.lang for user in members} == {"en", "fr"}
+    assert len({user.name for user in users}) == 10
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"rooms": 11}, "need at least as many users"),
+        ({"count": None}, "exactly one of --duration and --count"),
+        ({"duration": 3.0}, "exactly one of --duration and --count"),
+        ({"rate": 0.0}, "--rate must be positive"),
+        ({"texts": ()}, "no texts"),
+    ],
+    ids=["rooms-over-users", "no-amount", "both-amounts", "zero-rate", "no-texts"],
+)
+def test_load_options_refuse_impossible_runs(changes, fragment):
+    """Impossible load shapes are refused before any connection opens."""
+    with pytest.raises(ValueError, match=fragment):
+        options(**changes)
+
+
+def test_progress_bar_fills_with_the_fraction_done():
+    """The bar is empty at 0, half full at 0.5, full (and clamped) at 1 and beyond."""
+    assert Progress.bar(0.0, 10) == "[----------]"
+    assert Progress.bar(0.5, 10) == "[#####-----]"
+    assert Progress.bar(1.7, 10) == "[##########]"
+
+
+def test_progress_redraws_in_place_on_a_terminal_only():
+    """On a TTY the line is redrawn with a carriage return; elsewhere it is a plain line."""
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, plain = Tty(), io.StringIO()
+    Progress(tty).show(0.5, "sent 5")
+    Progress(plain).show(0.5, "sent 5")
+    assert tty.getvalue().startswith("\r\x1b[K[")
+    assert plain.getvalue().endswith(" 50.0%  sent 5\n")
+    silent = io.StringIO()
+    Progress(silent, enabled=False).show(0.5, "sent 5")
+    assert silent.getvalue() == ""
