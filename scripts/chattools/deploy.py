@@ -10,6 +10,7 @@ Deploy::
     build   sam build            (arm64 wheels of backend/requirements.txt only; see template.yaml)
     deploy  sam deploy           (samconfig.toml; stack name, Region, parameter overrides)
     outputs aws cloudformation describe-stacks   (WebSocket URL, bucket, distribution ...)
+    stage   aws apigatewayv2 create-deployment   (route/integration changes go live)
     render  python -m chattools.render --ws-url <stack's URL> --out <tmp> --build-version V
     upload  aws s3 cp, one file at a time, with its Content-Type and Cache-Control: pages
             no-cache; content-hashed assets (static/<hash>/...) immutable for a year. Assets
@@ -67,7 +68,13 @@ TEMPLATE = REPO_ROOT / "template.yaml"
 SAMCONFIG = REPO_ROOT / "samconfig.toml"
 
 # Stack outputs the deploy reads (template.yaml's Outputs; a test keeps them in step).
-REQUIRED_OUTPUTS = ("WebSocketUrl", "SiteUrl", "SiteBucketName", "SiteDistributionId")
+REQUIRED_OUTPUTS = (
+    "WebSocketUrl",
+    "WebSocketApiId",
+    "SiteUrl",
+    "SiteBucketName",
+    "SiteDistributionId",
+)
 DATA_TABLE_OUTPUTS = ("ConnectionsTableName", "MessagesTableName", "TopicsTableName")
 
 # Explicit types for what the page is made of; anything else falls back to `mimetypes`.
@@ -281,6 +288,30 @@ def stack_outputs(settings: Settings, runner: Runner, *, required: Sequence[str]
     return outputs
 
 
+def redeploy_stage(settings: Settings, runner: Runner, api_id: str) -> None:
+    """Deploy the API's routes and integrations to the stage as the stack now defines them.
+
+    CloudFormation's ``AWS::ApiGatewayV2::Deployment`` is created once; a later change to a
+    route or integration reaches a WebSocket stage only through a new deployment.
+    """
+    runner.step(f"deploy the WebSocket API's routes to stage {settings.stage}")
+    runner.run(
+        settings.aws(
+            "apigatewayv2",
+            "create-deployment",
+            "--api-id",
+            api_id,
+            "--stage-name",
+            settings.stage,
+            "--description",
+            f"scripts/deploy {settings.build_version}",
+            "--output",
+            "json",
+        ),
+        capture=True,
+    )
+
+
 def render_site(settings: Settings, runner: Runner, ws_url: str, out_dir: Path) -> None:
     """Render the page for this stage's WebSocket URL with the frontend's own renderer."""
     runner.step("render the page for this stage's WebSocket URL")
@@ -362,6 +393,7 @@ def deploy(settings: Settings, runner: Runner) -> dict[str, str]:
         )
     )
     outputs = stack_outputs(settings, runner, required=REQUIRED_OUTPUTS)
+    redeploy_stage(settings, runner, outputs["WebSocketApiId"])
     with tempfile.TemporaryDirectory(prefix="positive-chat-site-") as tmp:
         site_dir = Path(tmp) / "site"
         render_site(settings, runner, outputs["WebSocketUrl"], site_dir)
