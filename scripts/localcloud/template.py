@@ -9,6 +9,7 @@ caller chooses, so nothing here talks to AWS.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +21,12 @@ __all__ = [
     "DEFAULT_TEMPLATE",
     "FunctionSpec",
     "TableSpec",
+    "WebSocketApiSpec",
     "function_spec",
     "load_template",
     "resolve",
     "table_specs",
+    "websocket_api",
 ]
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -232,4 +235,96 @@ def function_spec(
         timeout=float(props.get("Timeout", 3)),
         memory_mb=int(props.get("MemorySize", 128)),
         environment=dict(env),
+    )
+
+
+@dataclass(frozen=True)
+class WebSocketApiSpec:
+    """One ``AWS::ApiGatewayV2::Api`` of protocol WEBSOCKET, with its Lambda proxy routes."""
+
+    logical_id: str
+    route_selection_expression: str
+    routes: dict[str, str]  # route key ("$connect", "$default", "sendmessage"...) -> function id
+
+
+def _names_in(value: Any) -> list[str]:
+    """Logical ids that ``value`` references: Ref, GetAtt, and ``${Name[.Attr]}`` in Sub."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, arg in value.items():
+            if key == "Ref" and isinstance(arg, str):
+                found.append(arg.split(".", 1)[0])  # SAM's "Function.Alias" names Function
+            elif key == "Fn::GetAtt" and isinstance(arg, list) and arg:
+                found.append(str(arg[0]))
+            elif key == "Fn::Sub":
+                text, local = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+                names = (m.split(".", 1)[0] for m in _SUB_NAME.findall(text))
+                found.extend(n for n in names if n not in local)
+                found.extend(_names_in(local))
+            else:
+                found.extend(_names_in(arg))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_names_in(item))
+    return found
+
+
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9_.:]+)\}")
+
+
+def websocket_api(template: Mapping[str, Any], logical_id: str | None = None) -> WebSocketApiSpec:
+    """The WebSocket API ``logical_id`` (or the only one): selection expression and routes.
+
+    Each route follows Target -> ``AWS::ApiGatewayV2::Integration`` -> IntegrationUri to the
+    function it invokes. Only Lambda proxy (AWS_PROXY) integrations are supported; anything else
+    raises ValueError rather than being served wrongly.
+    """
+    resources: Mapping[str, Any] = template["Resources"]
+    apis = {
+        name: res
+        for name, res in resources.items()
+        if res.get("Type") == "AWS::ApiGatewayV2::Api"
+        and res.get("Properties", {}).get("ProtocolType") == "WEBSOCKET"
+    }
+    if logical_id is None:
+        if len(apis) != 1:
+            raise ValueError(f"expected exactly one WebSocket API, found {sorted(apis)}")
+        logical_id = next(iter(apis))
+    if logical_id not in apis:
+        raise ValueError(f"{logical_id!r} is not a WebSocket API of this template")
+    expression = apis[logical_id]["Properties"].get("RouteSelectionExpression")
+    if not isinstance(expression, str):
+        raise ValueError(f"{logical_id}: RouteSelectionExpression must be a string")
+    functions = {
+        name
+        for name, res in resources.items()
+        if res.get("Type") in ("AWS::Serverless::Function", "AWS::Lambda::Function")
+    }
+    routes: dict[str, str] = {}
+    for name, res in resources.items():
+        if res.get("Type") != "AWS::ApiGatewayV2::Route":
+            continue
+        props = res.get("Properties", {})
+        if logical_id not in _names_in(props.get("ApiId")):
+            continue
+        integration_id = next(
+            (n for n in _names_in(props.get("Target")) if n in resources), None
+        )
+        if integration_id is None:
+            raise ValueError(f"route {name}: no integration target")
+        integration = resources[integration_id].get("Properties", {})
+        if integration.get("IntegrationType") != "AWS_PROXY":
+            raise ValueError(
+                f"route {name}: integration {integration_id} is "
+                f"{integration.get('IntegrationType')!r}; only AWS_PROXY (Lambda proxy) "
+                "is supported"
+            )
+        function_id = next(
+            (n for n in _names_in(integration.get("IntegrationUri")) if n in functions), None
+        )
+        if function_id is None:
+            raise ValueError(f"integration {integration_id}: IntegrationUri names no function")
+        routes[str(props["RouteKey"])] = function_id
+    return WebSocketApiSpec(
+        logical_id=logical_id, route_selection_expression=expression, routes=routes
     )
