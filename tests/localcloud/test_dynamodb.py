@@ -6,6 +6,8 @@ Every test talks to a real endpoint with a real boto3 client. Most run the serve
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import signal
@@ -472,3 +474,66 @@ def test_query_pages_match_the_key_order_exactly(
         case _:
             expected = ids
     assert got == (expected if forward else expected[::-1])
+
+
+def raw_call(url: str, op: str, body: dict[str, Any]) -> Any:
+    """POST one DynamoDB JSON request and return the parsed response body."""
+    request = urllib.request.Request(
+        url + "/",
+        data=json.dumps(body).encode(),
+        headers={
+            "X-Amz-Target": f"DynamoDB_20120810.{op}",
+            "Content-Type": "application/x-amz-json-1.0",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
+
+
+def test_speedups_answer_exactly_like_stock_moto(servers: Factory) -> None:
+    """With and without the Query index and item encoder, every answer is the same JSON."""
+    fast = servers(data_dir=None, isolation="process")
+    stock = servers(data_dir=None, isolation="process", fast_query=False)
+    items = [
+        {
+            "room": {"S": room},
+            "msgId": {"S": f"m{i:03d}"},
+            "n": {"N": str(i * 1.5)},
+            "b": {"B": base64.b64encode(bytes([i, 255 - i])).decode()},
+            "sets": {"M": {"ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2.5"]}}},
+            "bs": {"BS": [base64.b64encode(b"\x00").decode()]},
+            "l": {"L": [{"BOOL": i % 2 == 0}, {"NULL": True}, {"S": "ü"}]},
+            "review": {"S": "pending"},
+        }
+        for room in ("r1", "r2")
+        for i in range(30)
+    ]
+    requests: list[tuple[str, dict[str, Any]]] = [
+        ("Query", {"KeyConditionExpression": "room = :r", "Limit": 7, "ScanIndexForward": False}),
+        ("Query", {"KeyConditionExpression": "room = :r AND msgId > :m", "Limit": 5}),
+        ("Query", {"KeyConditionExpression": "room = :r", "FilterExpression": "n > :n"}),
+        ("Query", {"KeyConditionExpression": "room = :r", "ProjectionExpression": "msgId, l"}),
+        ("Query", {"KeyConditionExpression": "room = :r", "Select": "COUNT"}),
+        ("Scan", {"Limit": 11}),
+        ("GetItem", {"Key": {"room": {"S": "r1"}, "msgId": {"S": "m004"}}}),
+    ]
+    values = {":r": {"S": "r2"}, ":m": {"S": "m010"}, ":n": {"N": "20"}}
+    for db in (fast, stock):
+        for item in items:
+            raw_call(db.url, "PutItem", {"TableName": "MessagesTable", "Item": item})
+    for op, extra in requests:
+        body: dict[str, Any] = {"TableName": "MessagesTable", **extra}
+        if op not in {"GetItem", "Scan"}:
+            body["ExpressionAttributeValues"] = {
+                k: v for k, v in values.items() if k in json.dumps(extra)
+            }
+        assert raw_call(fast.url, op, body) == raw_call(stock.url, op, body), (op, extra)
+    index_query = {
+        "TableName": "MessagesTable",
+        "IndexName": "ReviewQueue",
+        "KeyConditionExpression": "review = :p",
+        "ExpressionAttributeValues": {":p": {"S": "pending"}},
+        "Limit": 9,
+    }
+    assert raw_call(fast.url, "Query", index_query) == raw_call(stock.url, "Query", index_query)

@@ -17,7 +17,8 @@ Durability: a write is in the journal, fsynced, before its response leaves, so k
 server (even SIGKILL) loses nothing that was answered. See ``store`` and ``journal``.
 
 Modules: ``store`` (moto + journal + snapshots, a WSGI app), ``journal`` (the write-ahead log),
-``fastquery`` (a per-partition index for moto's Query), ``server`` (HTTP server, child process).
+``speedups`` (a Query index and a fast item encoder for moto), ``server`` (HTTP server, child
+process).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class LocalDynamoDB:
         fsync: bool = True,
         compact_after_records: int = 20_000,
         start_timeout: float = 300.0,
+        fast_query: bool = True,
     ) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.template_path = Path(template_path)
@@ -76,6 +78,7 @@ class LocalDynamoDB:
         self.fsync = fsync
         self.compact_after_records = compact_after_records
         self.start_timeout = start_timeout
+        self.fast_query = fast_query
         self.url = ""
         self.table_names: dict[str, str] = {}
         self.startup: StartupReport | None = None
@@ -128,6 +131,7 @@ class LocalDynamoDB:
             region=self.region,
             fsync=self.fsync,
             compact_after_records=self.compact_after_records,
+            fast_query=self.fast_query,
         )
         try:
             self.startup = store.open()
@@ -166,6 +170,8 @@ class LocalDynamoDB:
             command += ["--data-dir", str(self.data_dir)]
         if not self.fsync:
             command.append("--no-fsync")
+        if not self.fast_query:
+            command.append("--no-fast-query")
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p

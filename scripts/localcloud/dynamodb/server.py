@@ -90,6 +90,7 @@ def build_store(
     region: str = "us-east-1",
     fsync: bool = True,
     compact_after_records: int = 20_000,
+    fast_query: bool = True,
 ) -> DurableStore:
     """A store holding the template's tables (named by their logical ids)."""
     specs = table_specs(load_template(template_path))
@@ -99,6 +100,7 @@ def build_store(
         region=region,
         fsync=fsync,
         compact_after_records=compact_after_records,
+        fast_query=fast_query,
     )
 
 
@@ -115,6 +117,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-fsync", action="store_true", help="flush to the OS only")
     parser.add_argument("--compact-after", type=int, default=20_000, help="journal records")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--no-fast-query", action="store_true", help="stock moto Query (for measurements)"
+    )
     parser.add_argument(
         "--parent-pipe",
         action="store_true",
@@ -157,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         region=args.region,
         fsync=not args.no_fsync,
         compact_after_records=args.compact_after,
+        fast_query=not args.no_fast_query,
     )
     try:
         report = store.open()

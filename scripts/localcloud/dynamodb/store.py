@@ -44,8 +44,8 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.responses import DynamoHandler
 
 from ..template import TableSpec
-from .fastquery import install_fast_query
 from .journal import Journal, fsync_dir, read_journal, repair_journal
+from .speedups import install_speedups
 
 __all__ = [
     "JOURNALED_OPERATIONS",
@@ -149,6 +149,7 @@ class DurableStore:
         fsync: bool = True,
         compact_after_records: int = 20_000,
         compact_after_bytes: int = 64 * 1024 * 1024,
+        fast_query: bool = True,
     ) -> None:
         self.data_dir = data_dir
         self.region = region
@@ -164,7 +165,8 @@ class DurableStore:
         self._compactor: threading.Thread | None = None
         self._opened = False
         self._closed = False
-        install_fast_query()
+        if fast_query:
+            install_speedups()  # process-wide; off only to measure stock moto
 
     # --- paths ----------------------------------------------------------------------------------
     @property
