@@ -112,6 +112,9 @@ def test_error_messages_show_status_and_close_code():
         "connection closed by the server: code 1001, reason 'Going away'"
     )
     assert "no reason given" in str(ConnectionLostError(1000, ""))
+    page = HandshakeRefusedError("ws://h/", 200, "OK", "<!doctype html>\n<html>...")
+    assert str(page) == "cannot connect to ws://h/: handshake refused with HTTP 200 OK: that is" \
+        " a web page, not the WebSocket URL"
     assert "without a close frame" in str(ConnectionLostError(None, ""))
 
 

@@ -130,3 +130,11 @@ def test_grammar_help_lists_every_counter():
         assert f"  {name} " in text
     for example in ("acked=3", "delivered>=3", "error=NOT_JOINED", "error:RATE_LIMITED<=2"):
         assert example in text
+
+
+def test_error_counter_counts_v1_error_notices():
+    """Before joining with v2 the server answers in v1's shape; its error notices still count."""
+    v1 = [[{"user": "Positive Chat", "content": "join a room first", "error": "NOT_JOINED"}],
+          [{"user": "Ana", "content": "hello"}]]
+    assert parse_expectation("error=NOT_JOINED").holds(v1).ok
+    assert parse_expectation("error=1").holds(v1).got == 1

@@ -62,8 +62,11 @@ class HandshakeRefusedError(ConnectError):
 
     def __init__(self, url: str, status: int, reason: str, body: str = "") -> None:
         detail = f"handshake refused with HTTP {status} {reason}".rstrip()
-        if body:
+        body = " ".join(body.split())[:120]
+        if body and not body.startswith("<"):  # a short text answer helps; an HTML page does not
             detail += f" ({body})"
+        if 200 <= status < 300:
+            detail += ": that is a web page, not the WebSocket URL"
         super().__init__(url, detail)
         self.status = status
 

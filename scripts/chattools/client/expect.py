@@ -50,6 +50,18 @@ def _any_frame(frame: Any) -> Iterator[Mapping[str, Any]]:
         yield frame
 
 
+def _errors(frame: Any) -> Iterator[Mapping[str, Any]]:
+    """v2 error frames, and the error notices of a v1 frame (a connection is v1 until it joins
+    with ``"v": 2``, so a message sent before joining is refused in v1's shape)."""
+    if isinstance(frame, Mapping):
+        if frame.get("type") == "error":
+            yield frame
+    elif isinstance(frame, list):
+        for item in frame:
+            if isinstance(item, Mapping) and "error" in item:
+                yield {"type": "error", "code": item["error"], "message": item.get("content")}
+
+
 def _history_messages(frame: Any) -> Iterator[Mapping[str, Any]]:
     if isinstance(frame, Mapping) and frame.get("type") == "history":
         for message in frame.get("messages") or []:
@@ -82,7 +94,7 @@ COUNTERS: dict[str, Counter] = {
                 "held frames: messages waiting for review (VALUE: reason)",
                 _frames_of("held"), "reason"),
         Counter("error", "error frame(s)",
-                "error frames (VALUE: code)", _frames_of("error"), "code"),
+                "error frames, v1 error notices too (VALUE: code)", _errors, "code"),
         Counter("delivered", "live message(s)",
                 "live message frames, anyone's (VALUE: author)", _MESSAGES, "user"),
         Counter("translation", "live message(s)",

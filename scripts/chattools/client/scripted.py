@@ -97,6 +97,26 @@ def _with_id(frame_id: str, types: frozenset[str]) -> Callable[[Any], bool]:
     return match
 
 
+def _any_of(*matches: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    def match(frame: Any) -> bool:
+        return any(one(frame) for one in matches)
+
+    return match
+
+
+def _v1_error(frame: Any) -> bool:
+    """A v1 error notice: what a connection that has not joined with ``"v": 2`` gets."""
+    return isinstance(frame, list) and any(
+        isinstance(item, dict) and "error" in item for item in frame
+    )
+
+
+def _history_done(frame: Any) -> bool:
+    """The last frame of the history sent on joining (a long history may span frames)."""
+    return (isinstance(frame, dict) and frame.get("type") == "history"
+            and frame.get("mode") in ("latest", "after") and frame.get("final", True) is not False)
+
+
 def _anonymous_answer(frame: Any) -> bool:
     return isinstance(frame, dict) and frame.get("type") in ANSWER_TYPES and "id" not in frame
 
@@ -124,16 +144,19 @@ async def _pump(conn: ChatConnection, inbox: FrameInbox, out: IO[str]) -> None:
 async def _send_one(
     conn: ChatConnection, inbox: FrameInbox, opts: SendOptions, text: str, client_id: str
 ) -> tuple[str, Any]:
-    """Send one message; return its client id (None-able for raw) and its outcome frame."""
+    """Send one message (or raw frame); return its client id and the frame that answered it."""
     start = len(inbox.frames)
     if opts.raw:
         raw_id = _raw_frame_id(text)
         await conn.send_text(text)
-        match = _with_id(raw_id, ANSWER_TYPES) if raw_id else _anonymous_answer
+        by_raw_id = _with_id(raw_id, ANSWER_TYPES) if raw_id else _anonymous_answer
+        match = _any_of(by_raw_id, _v1_error)
         what = f"an answer to raw frame {text[:40]!r}"
     else:
         await conn.send({"action": "message", "content": text, "id": client_id})
-        match = _with_id(client_id, OUTCOME_TYPES)
+        by_id = _with_id(client_id, OUTCOME_TYPES)
+        # Not joined with v2, the server answers in v1's shape, which has no ids.
+        match = by_id if opts.join else _any_of(by_id, _v1_error)
         what = f"the outcome of message {client_id}"
     await inbox.wait_until(lambda frames: inbox.find(start, match) is not None, opts.timeout, what)
     return client_id, inbox.find(start, match)
@@ -161,13 +184,17 @@ async def run_send(opts: SendOptions, out: IO[str] = sys.stdout, err: IO[str] = 
             join_id = f"join-{run}"
             await conn.send({"action": "init", "v": 2, "room": opts.room, "lang": opts.lang,
                              "user": opts.name, "id": join_id})
-            joined = _with_id(join_id, frozenset({"joined", "error"}))
-            await inbox.wait_until(lambda frames: inbox.find(0, joined) is not None,
+            answer = _with_id(join_id, frozenset({"joined", "error"}))
+            await inbox.wait_until(lambda frames: inbox.find(0, answer) is not None,
                                    opts.timeout, "the answer to init")
+            if (inbox.find(0, answer) or {}).get("type") == "joined":
+                # The room's history follows `joined`; wait for it so output order is stable.
+                await inbox.wait_until(lambda frames: inbox.find(0, _history_done) is not None,
+                                       opts.timeout, "the room's history after joining")
         acked: set[str] = set()
         for number, text in enumerate(opts.messages, 1):
             client_id, outcome = await _send_one(conn, inbox, opts, text, f"cli-{run}-{number}")
-            if not opts.raw and outcome.get("type") == "ack":
+            if not opts.raw and isinstance(outcome, dict) and outcome.get("type") == "ack":
                 acked.add(client_id)
         if acked:
             await inbox.wait_until(_own_delivery_missing(acked), opts.timeout,
