@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import pytest
@@ -183,3 +184,29 @@ def test_progress_redraws_in_place_on_a_terminal_only():
     silent = io.StringIO()
     Progress(silent, enabled=False).show(0.5, "sent 5")
     assert silent.getvalue() == ""
+
+
+async def test_message_typed_during_a_join_waits_for_its_answer():
+    """API Gateway runs frames concurrently, so a message is held until the join is answered."""
+    session, conn, _ = new_session()
+    await session.join("lobby", "en")
+    typing = asyncio.create_task(handle_line(session, "hello"))
+    await asyncio.sleep(0.05)
+    assert [f["action"] for f in conn.sent] == ["init"]
+    session.observe({"type": "joined", "id": conn.sent[0]["id"], "room": "lobby", "user": "Ana",
+                     "lang": "en"})
+    assert await asyncio.wait_for(typing, 1.0)
+    assert [f["action"] for f in conn.sent] == ["init", "message"]
+
+
+async def test_outcomes_settle_pending_messages():
+    """The session knows when every sent message has its outcome (so /quit can show it)."""
+    session, conn, _ = new_session()
+    await handle_line(session, "one")
+    await handle_line(session, "two")
+    first, second = (f["id"] for f in conn.sent)
+    session.observe({"type": "ack", "id": first})
+    assert not session.settled.is_set()
+    session.observe({"type": "rejected", "id": second, "reason": "NEGATIVE"})
+    assert session.settled.is_set()
+    assert session.pending == set()

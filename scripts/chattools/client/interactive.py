@@ -27,6 +27,7 @@ __all__ = [
 
 HISTORY_PAGE = 50
 EOF_GRACE = 2.0  # seconds to keep showing frames after piped input ends
+JOIN_WAIT = 10.0  # seconds a typed message waits for the join in flight
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,12 @@ class Session:
     has_more: bool = True
     _ids: Iterator[int] = field(default_factory=lambda: iter(range(1, 1 << 62)))
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+    # API Gateway runs a connection's frames concurrently, so a message typed while a join is
+    # in flight could overtake it: messages wait until the latest init is answered.
+    join_id: str | None = None
+    join_answered: asyncio.Event = field(default_factory=asyncio.Event)
+    pending: set[str] = field(default_factory=set)  # messages still waiting for their outcome
+    settled: asyncio.Event = field(default_factory=asyncio.Event)
 
     def next_id(self, kind: str) -> str:
         """A fresh client id, e.g. ``m-3f9a1c-12``."""
@@ -69,14 +76,33 @@ class Session:
 
     async def join(self, room: str, lang: str) -> None:
         """Join (or switch to) ``room`` in ``lang``; the server's frames confirm it."""
+        self.join_id = self.next_id("j")
+        self.join_answered.clear()
         await self.conn.send({"action": "init", "v": 2, "room": room, "lang": lang,
-                              "user": self.name, "id": self.next_id("j")})
+                              "user": self.name, "id": self.join_id})
+
+    async def send_message(self, text: str, *, wait: float = JOIN_WAIT) -> None:
+        """Send a message once the latest join is answered (or ``wait`` seconds have passed)."""
+        if self.join_id is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.join_answered.wait(), wait)
+        message_id = self.next_id("m")
+        self.pending.add(message_id)
+        self.settled.clear()
+        await self.conn.send({"action": "message", "content": text, "id": message_id})
 
     def observe(self, frame: Any) -> None:
         """Keep what the commands need (room, members, oldest message) from a frame."""
         if not isinstance(frame, dict):
             return
         kind = frame.get("type")
+        frame_id = frame.get("id")
+        if frame_id is not None and frame_id == self.join_id and kind in ("joined", "error"):
+            self.join_answered.set()
+        if kind in ("ack", "rejected", "held", "error") and frame_id in self.pending:
+            self.pending.discard(frame_id)
+            if not self.pending:
+                self.settled.set()
         if kind == "joined":
             room = frame.get("room", self.room)
             if room != self.room:
@@ -212,7 +238,7 @@ async def handle_line(session: Session, line: str) -> bool:
     if line.startswith("//"):
         line = line[1:]
     if line.strip():
-        await session.conn.send({"action": "message", "content": line, "id": session.next_id("m")})
+        await session.send_message(line)
     return True
 
 
@@ -257,11 +283,18 @@ async def run_interactive(
     typer: asyncio.Task[bool] = asyncio.create_task(_type(session, stdin))
     try:
         await session.join(opts.room, opts.lang)
-        done, _ = await asyncio.wait({shower, typer}, return_when=asyncio.FIRST_COMPLETED)
-        if typer in done and typer.result():
-            # Input ended (a pipe or a file): let the answers to the last lines arrive.
-            done, _ = await asyncio.wait({shower}, timeout=EOF_GRACE)
-        if shower in done and (error := shower.exception()) is not None:
+        await asyncio.wait({shower, typer}, return_when=asyncio.FIRST_COMPLETED)
+        if not shower.done():
+            if typer.result():
+                # Input ended (a pipe or a file): show what answers the last lines.
+                await asyncio.wait({shower}, timeout=EOF_GRACE)
+            elif session.pending:
+                # /quit: show the outcome of messages still in flight (rejected, held...).
+                settled = asyncio.create_task(session.settled.wait())
+                await asyncio.wait({shower, settled}, timeout=EOF_GRACE,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                settled.cancel()
+        if shower.done() and (error := shower.exception()) is not None:
             raise error
     finally:
         for task in (shower, typer):
