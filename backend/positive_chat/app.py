@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -55,6 +56,9 @@ __all__ = [
 logger = Logger(json_default=json_default)
 metrics = Metrics()
 tracer = Tracer()
+# The other modules log with the standard library (no Powertools in the domain); give their
+# loggers this Logger's JSON formatter, level and correlation id.
+copy_config_to_registered_loggers(source_logger=logger, include={"positive_chat"})
 
 
 class SystemClock:

@@ -234,6 +234,23 @@ class Harness:
         )
         return list(response["Items"])
 
+    def seed_connection(
+        self, connection_id: str, room: str, lang: str, user: str | None, version: int = 2
+    ) -> None:
+        """A Connections item as an earlier init would have written it."""
+        item = {
+            "connectionId": {"S": connection_id},
+            "room": {"S": room},
+            "lang": {"S": lang},
+            "v": {"N": str(version)},
+            "role": {"S": "user"},
+            "connectedAt": {"N": "1763899000000"},
+            "ttl": {"N": "1763907100"},
+        }
+        if user is not None:
+            item["user"] = {"S": user}
+        self.dynamodb.put_item(TableName=TABLES["ConnectionsTable"], Item=item)
+
     def join(
         self, connection_id: str, room: str, lang: str, user: str | None = None, **extra: Any
     ) -> None:
@@ -270,20 +287,57 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.fixture
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake credentials and no endpoint overrides, so nothing can reach a real service."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in list(os.environ):
-        if name.startswith("AWS_ENDPOINT_URL"):
-            monkeypatch.delenv(name)
+@dataclass
+class Backend:
+    """moto DynamoDB with the template's tables, and the boto3 clients of one test module."""
+
+    dynamodb: Any
+    comprehend: Any
+    translate: Any
+    management: Any
+
+    def truncate(self) -> None:
+        """Empty every table (cheaper than creating the tables again for each test)."""
+        for logical_id, table in TABLES.items():
+            keys = [k["AttributeName"] for k in self.specs[logical_id].key_schema]
+            for page in self.dynamodb.get_paginator("scan").paginate(TableName=table):
+                for item in page["Items"]:
+                    self.dynamodb.delete_item(TableName=table, Key={k: item[k] for k in keys})
+
+    specs: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def backend() -> Iterator[Backend]:
+    """Fake credentials, no endpoint overrides, moto active, tables built from template.yaml."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }.items():
+            patch.setenv(name, value)
+        for name in list(os.environ):
+            if name.startswith("AWS_ENDPOINT_URL"):
+                patch.delenv(name)
+        with mock_aws():
+            dynamodb = boto3.client("dynamodb", region_name=REGION)
+            specs = table_specs(load_template())
+            for logical_id, spec in specs.items():
+                spec.create(dynamodb, TABLES[logical_id])
+            yield Backend(
+                dynamodb=dynamodb,
+                comprehend=boto3.client("comprehend", region_name=REGION),
+                translate=boto3.client("translate", region_name=REGION),
+                management=boto3.client(
+                    "apigatewaymanagementapi",
+                    region_name=REGION,
+                    endpoint_url="https://abc123.execute-api.us-east-1.amazonaws.com/prod",
+                ),
+                specs=specs,
+            )
 
 
 @pytest.fixture
@@ -301,70 +355,68 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def harness(aws_credentials: None, settings: Settings) -> Iterator[Harness]:
+def harness(backend: Backend, settings: Settings) -> Iterator[Harness]:
     """The handler wired to moto DynamoDB and stubbed Comprehend/Translate/@connections."""
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        for logical_id, spec in table_specs(load_template()).items():
-            spec.create(dynamodb, TABLES[logical_id])
-        comprehend = boto3.client("comprehend", region_name=REGION)
-        translate = boto3.client("translate", region_name=REGION)
-        management = boto3.client(
-            "apigatewaymanagementapi",
-            region_name=REGION,
-            endpoint_url="https://abc123.execute-api.us-east-1.amazonaws.com/prod",
-        )
-        endpoints: list[str | None] = []
+    backend.truncate()
+    endpoints: list[str | None] = []
 
-        def management_api(endpoint: str | None) -> Any:
-            endpoints.append(endpoint)
-            return management
+    def management_api(endpoint: str | None) -> Any:
+        endpoints.append(endpoint)
+        return backend.management
 
-        harness = Harness(
-            runtime=app.Runtime(
-                settings=settings,
-                clients=app.Clients(
-                    dynamodb=dynamodb,
-                    comprehend=comprehend,
-                    translate=translate,
-                    management_api=management_api,
-                ),
-                clock=StepClock(),
+    harness = Harness(
+        runtime=app.Runtime(
+            settings=settings,
+            clients=app.Clients(
+                dynamodb=backend.dynamodb,
+                comprehend=backend.comprehend,
+                translate=backend.translate,
+                management_api=management_api,
             ),
-            dynamodb=dynamodb,
-            comprehend=Stubber(comprehend),
-            translate=Stubber(translate),
-            connections=Stubber(management),
-            endpoints=endpoints,
+            clock=StepClock(),
+        ),
+        dynamodb=backend.dynamodb,
+        comprehend=Stubber(backend.comprehend),
+        translate=Stubber(backend.translate),
+        connections=Stubber(backend.management),
+        endpoints=endpoints,
+    )
+
+    def record(service: str) -> Any:
+        def hook(model: Any, params: Any, **_: Any) -> None:
+            harness.calls.append((service, model.name))
+            if model.name == "PostToConnection":
+                harness.posts.append((params["ConnectionId"], params["Data"]))
+
+        return hook
+
+    hooks = (
+        ("comprehend", backend.comprehend),
+        ("translate", backend.translate),
+        ("apigatewaymanagementapi", backend.management),
+    )
+    for service, client in hooks:
+        # Registered before the Stubber activates, so every attempted call is seen.
+        client.meta.events.register(
+            f"before-parameter-build.{service}", record(service), unique_id="test-recorder"
         )
-
-        def record(service: str) -> Any:
-            def hook(model: Any, params: Any, **_: Any) -> None:
-                harness.calls.append((service, model.name))
-                if model.name == "PostToConnection":
-                    harness.posts.append((params["ConnectionId"], params["Data"]))
-
-            return hook
-
-        for service, client in (
-            ("comprehend", comprehend),
-            ("translate", translate),
-            ("apigatewaymanagementapi", management),
-        ):
-            # Registered before the Stubber activates, so every attempted call is seen.
-            client.meta.events.register(f"before-parameter-build.{service}", record(service))
-        for stub in (harness.comprehend, harness.translate, harness.connections):
-            stub.activate()
-        app.install_runtime(harness.runtime)
+    stubs = (harness.comprehend, harness.translate, harness.connections)
+    for stub in stubs:
+        stub.activate()
+    app.install_runtime(harness.runtime)
+    app.metrics.clear_metrics()
+    try:
+        yield harness
+        for stub in stubs:
+            stub.assert_no_pending_responses()
+    finally:
+        for stub in stubs:
+            stub.deactivate()
+        for service, client in hooks:
+            client.meta.events.unregister(
+                f"before-parameter-build.{service}", unique_id="test-recorder"
+            )
+        app.install_runtime(None)
         app.metrics.clear_metrics()
-        try:
-            yield harness
-            for stub in (harness.comprehend, harness.translate, harness.connections):
-                stub.assert_no_pending_responses()
-        finally:
-            for stub in (harness.comprehend, harness.translate, harness.connections):
-                stub.deactivate()
-            app.install_runtime(None)
-            app.metrics.clear_metrics()
-            harness.runtime.fanout_pool.shutdown(wait=True)
-            harness.runtime.translate_pool.shutdown(wait=True)
+        harness.runtime.fanout_pool.shutdown(wait=True)
+        harness.runtime.translate_pool.shutdown(wait=True)
