@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from chattools.client.ledger import DeliveryLedger
+from hypothesis import given
+from hypothesis import strategies as st
 
 ROOM = frozenset({"ana", "bo", "cy"})
 
@@ -139,3 +141,25 @@ def test_ledger_refuses_a_reused_client_id():
     ledger = ledger_with(("a1", "ana", 1, 0.0))
     with pytest.raises(ValueError, match="already used"):
         ledger.sent("a1", sender="ana", room="r", seq=2, at=1.0, readers=ROOM)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["ack", "deliver", "other"]),
+                          st.integers(0, 3), st.sampled_from(sorted(ROOM | {"late"}))),
+                max_size=60))
+def test_ledger_pending_deliveries_match_a_recount(events):
+    """Whatever the order of acks and deliveries, the running count equals a full recount."""
+    ledger = DeliveryLedger()
+    for index in range(4):
+        ledger.sent(f"m{index}", sender="ana", room="r", seq=index, at=0.0, readers=ROOM)
+    for kind, index, reader in events:
+        if kind == "ack":
+            ledger.outcome(f"m{index}", "ack", 0.1)
+        elif kind == "deliver":
+            ledger.delivery(reader, f"m{index}", 0.1)
+        else:
+            ledger.outcome(f"m{index}", "rejected", 0.1)
+    recount = sum(len(m.expected_readers - m.readers)
+                  for m in ledger.messages.values() if m.outcome == "ack")
+    assert ledger.pending_deliveries() == recount
+    assert ledger.pending_outcomes() == sum(m.outcome is None for m in ledger.messages.values())
+    assert ledger.report().lost == recount

@@ -182,15 +182,14 @@ class ChatConnection:
 
         Pongs that answer the heartbeat are passed on too (the caller may show or drop them).
         """
-        text = await self.recv_text()
-        frame = parse_frame(text)
-        if (
-            self.heartbeat is not None
-            and isinstance(frame, dict)
-            and frame.get("type") == "pong"
-        ):
-            self.heartbeat.answered(frame.get("id"))
+        frame = parse_frame(await self.recv_text())
+        self.note(frame)
         return frame
+
+    def note(self, frame: Any) -> None:
+        """Tell the heartbeat about a received frame (callers of ``recv_text`` must do this)."""
+        if self.heartbeat is not None and isinstance(frame, dict) and frame.get("type") == "pong":
+            self.heartbeat.answered(frame.get("id"))
 
     def is_heartbeat(self, frame: Any) -> bool:
         """True for the ``pong`` that answers one of our own heartbeat pings."""

@@ -100,6 +100,8 @@ class DeliveryLedger:
         self.out_of_order = 0
         self.unexpected = 0
         self.foreign = 0
+        self._open_outcomes = 0  # sent, no outcome yet
+        self._open_deliveries = 0  # expected deliveries of acked messages not yet seen
 
     def sent(
         self, client_id: str, *, sender: str, room: str, seq: int, at: float,
@@ -110,6 +112,7 @@ class DeliveryLedger:
             raise ValueError(f"client id {client_id!r} was already used")
         message = SentMessage(client_id, sender, room, seq, at, readers)
         self.messages[client_id] = message
+        self._open_outcomes += 1
         return message
 
     def outcome(self, client_id: object, kind: Outcome, at: float, code: str | None = None) -> bool:
@@ -118,8 +121,10 @@ class DeliveryLedger:
         if message is None or message.outcome is not None:
             return False
         message.outcome, message.outcome_at, message.error_code = kind, at, code
+        self._open_outcomes -= 1
         if kind == "ack":
             self._ack_latencies.append(at - message.sent_at)
+            self._open_deliveries += len(message.expected_readers - message.readers)
         return True
 
     def delivery(self, reader: str, client_id: object, at: float) -> None:
@@ -136,6 +141,8 @@ class DeliveryLedger:
         self._delivery_latencies.append(at - message.sent_at)
         if reader not in message.expected_readers:
             self.unexpected += 1
+        elif message.outcome == "ack":
+            self._open_deliveries -= 1
         key = (reader, message.sender)
         last = self._last_seq.get(key)
         if last is not None and message.seq < last:
@@ -145,14 +152,11 @@ class DeliveryLedger:
 
     def pending_outcomes(self) -> int:
         """Messages still waiting for ack/rejected/held/error."""
-        return sum(1 for m in self.messages.values() if m.outcome is None)
+        return self._open_outcomes
 
     def pending_deliveries(self) -> int:
         """Expected deliveries of accepted messages that have not arrived yet."""
-        return sum(
-            len(m.expected_readers - m.readers)
-            for m in self.messages.values() if m.outcome == "ack"
-        )
+        return self._open_deliveries
 
     def report(self) -> DeliveryReport:
         """Count everything; call once the run has drained."""

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from chattools.client.connection import ChatConnection, open_connection
+from chattools.client.connection import ChatConnection, open_connection, parse_frame
 from chattools.client.errors import AnswerTimeoutError, ChatClientError, ConnectionLostError
 from chattools.client.ledger import DeliveryLedger, DeliveryReport
 
@@ -240,8 +240,10 @@ class LoadRun:
         ledger, clock = self.ledger, self.clock
         try:
             while True:
-                frame = await user.conn.recv()
-                now = clock()
+                text = await user.conn.recv_text()
+                now = clock()  # before parsing: latency is the network's, not our JSON's
+                frame = parse_frame(text)
+                user.conn.note(frame)
                 if not isinstance(frame, dict):
                     continue
                 kind = frame.get("type")
