@@ -124,6 +124,14 @@ def _error_response(status: int, error_type: str, message: str | None) -> web.Re
     )
 
 
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _iso(epoch_s: float) -> str:
     return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="milliseconds").replace(
         "+00:00", "Z"
@@ -205,6 +213,11 @@ class Gateway:
     def http_url(self) -> str:
         """The root of the HTTP server (``http://127.0.0.1:PORT/``)."""
         return f"http://{self._authority}/"
+
+    @property
+    def workers(self) -> int:
+        """The most execution environments each function may run at once."""
+        return self._workers
 
     @property
     def _authority(self) -> str:
@@ -583,11 +596,11 @@ class Gateway:
                                    f"Message too long. Max size is {MAX_MESSAGE_BYTES} bytes")
         ws = found.ws
         assert ws is not None
+        # Valid UTF-8 goes out as a text frame (what browsers get from API Gateway), anything
+        # else as binary; the bytes are sent as they came, without a decode/encode round trip.
+        opcode = WSMsgType.TEXT if data.isascii() or _is_utf8(data) else WSMsgType.BINARY
         try:
-            try:
-                await ws.send_str(data.decode("utf-8"))
-            except UnicodeDecodeError:
-                await ws.send_bytes(data)
+            await ws.send_frame(data, opcode)
         except ConnectionError:
             return _error_response(410, "GoneException", None)
         return web.Response(status=200)

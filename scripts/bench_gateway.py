@@ -1,0 +1,204 @@
+"""Echo benchmark of the local API Gateway, beside the raw ceiling of a bare `websockets` server.
+
+    .venv/bin/python scripts/bench_gateway.py --connections 10 --messages 2000
+
+For each server it starts a child process (so the load client and the server do not share an
+interpreter), opens N connections and has each send M frames in a closed loop: send, wait for
+the echo, send the next. It reports echoes per second and the round-trip latency (p50, p99,
+max) per server, side by side:
+
+- ``gateway``: the local API Gateway running a trivial Lambda (tests/localcloud/handlers/echo.py:
+  the MESSAGE event in, one boto3 PostToConnection back), in its worker-process pool;
+- ``raw``: a bare `websockets` echo server, the ceiling of Python WebSockets on this machine.
+
+The gateway's environments are started and warmed before timing. Everything binds 127.0.0.1 on
+port 0, and every child is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["BenchResult", "main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+HANDLERS = ROOT / "tests" / "localcloud" / "handlers"
+
+ECHO_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {{Name: bench, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}}
+  Integration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !GetAtt Echo.Arn
+  Connect: {{Type: AWS::ApiGatewayV2::Route, Properties: {{ApiId: !Ref Api, RouteKey: $connect, Target: !Sub "integrations/${{Integration}}"}}}}
+  Disconnect: {{Type: AWS::ApiGatewayV2::Route, Properties: {{ApiId: !Ref Api, RouteKey: $disconnect, Target: !Sub "integrations/${{Integration}}"}}}}
+  Default: {{Type: AWS::ApiGatewayV2::Route, Properties: {{ApiId: !Ref Api, RouteKey: $default, Target: !Sub "integrations/${{Integration}}"}}}}
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties: {{CodeUri: {code}, Handler: echo.handler, Runtime: python3.12, Timeout: 29, MemorySize: 128}}
+"""  # noqa: E501 - a YAML document
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """One server's numbers."""
+
+    server: str
+    connections: int
+    messages: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rate(self) -> float:
+        """Echoes per second over the timed run."""
+        return self.connections * self.messages / self.seconds
+
+    def percentile(self, q: float) -> float:
+        """The q-th percentile latency (0 < q < 100), in ms."""
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))]
+
+    def line(self) -> str:
+        """A result row for the report."""
+        return (
+            f"| {self.server:<8} | {self.connections:>5} x {self.messages:<6} | "
+            f"{self.rate:>8,.0f} | {statistics.median(self.latencies_ms):6.2f} | "
+            f"{self.percentile(99):6.2f} | {max(self.latencies_ms):7.2f} |"
+        )
+
+
+# -- servers (run in a child process) -----------------------------------------------------------
+
+
+async def _serve_gateway(workers: int | None) -> None:
+    from localcloud.gateway import Gateway
+
+    with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp:
+        template = Path(tmp) / "template.yaml"
+        template.write_text(ECHO_TEMPLATE.format(code=HANDLERS))
+        gateway = Gateway(template_path=template, function_env={}, workers=workers)
+        await gateway.start()
+        try:
+            await gateway.warm(gateway.workers)
+            await _announce_and_wait(gateway.ws_url)
+        finally:
+            await gateway.stop()
+
+
+async def _serve_raw() -> None:
+    from websockets.asyncio.server import ServerConnection, serve
+
+    async def echo(ws: ServerConnection) -> None:
+        async for message in ws:
+            await ws.send(message)
+
+    async with serve(echo, "127.0.0.1", 0, compression=None) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        await _announce_and_wait(f"ws://127.0.0.1:{port}/")
+
+
+async def _announce_and_wait(url: str) -> None:
+    print(url, flush=True)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.read)  # until the parent closes our stdin
+
+
+# -- load client ---------------------------------------------------------------------------------
+
+
+async def _run_client(url: str, connections: int, messages: int, warmup: int) -> BenchResult:
+    from websockets.asyncio.client import connect
+
+    sockets = [await connect(url, compression=None) for _ in range(connections)]
+    latencies: list[float] = []
+
+    async def drive(index: int, count: int, record: bool) -> None:
+        ws = sockets[index]
+        clock = time.perf_counter
+        payload = json.dumps({"action": "echo", "n": 0, "pad": "x" * 40})
+        for _ in range(count):
+            sent = clock()
+            await ws.send(payload)
+            await ws.recv()
+            if record:
+                latencies.append((clock() - sent) * 1000.0)
+
+    await asyncio.gather(*(drive(i, warmup, False) for i in range(connections)))
+    started = time.perf_counter()
+    await asyncio.gather(*(drive(i, messages, True) for i in range(connections)))
+    elapsed = time.perf_counter() - started
+    for ws in sockets:
+        await ws.close()
+    return BenchResult("", connections, messages, elapsed, latencies)
+
+
+def _bench(server: str, args: argparse.Namespace) -> BenchResult:
+    command = [sys.executable, __file__, "--serve", server]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                             env=env)
+    try:
+        assert child.stdout is not None
+        url = child.stdout.readline().strip()
+        if not url:
+            raise RuntimeError(f"the {server} server did not start")
+        result = asyncio.run(_run_client(url, args.connections, args.messages, args.warmup))
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    return BenchResult(server, result.connections, result.messages, result.seconds,
+                       result.latencies_ms)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark (or, with --serve, be one of its servers)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--messages", type=int, default=2000, help="per connection")
+    parser.add_argument("--warmup", type=int, default=100, help="untimed messages per connection")
+    parser.add_argument("--workers", type=int, default=None, help="gateway environments")
+    parser.add_argument("--servers", default="gateway,raw", help="comma-separated: gateway,raw")
+    parser.add_argument("--serve", choices=("gateway", "raw"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve == "gateway":
+        asyncio.run(_serve_gateway(args.workers))
+        return 0
+    if args.serve == "raw":
+        asyncio.run(_serve_raw())
+        return 0
+    print(f"echo benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, "
+          f"Python {sys.version.split()[0]}")
+    print("| server   | conns x msgs   | echoes/s |  p50 ms |  p99 ms |  max ms |")
+    print("|----------|----------------|----------|--------|--------|---------|")
+    for server in args.servers.split(","):
+        print(_bench(server.strip(), args).line(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
