@@ -148,3 +148,13 @@ def test_short_load_loses_and_duplicates_nothing(local_cloud: RunningCloud):
     assert report["acked"] == report["sent"]
     assert report["delivered"] == report["expected_deliveries"] == report["sent"] * 5
     assert 0 < report["latency_ms"]["p50_ms"] <= report["latency_ms"]["max_ms"]
+
+
+def test_heartbeat_pings_are_answered(local_cloud: RunningCloud, room: str):
+    """The app-level heartbeat (here every 0.5 s instead of 270 s) gets pongs from the server."""
+    result = client("send", local_cloud.ws_url, "--room", room, "--name", "Ana",
+                    "--heartbeat", "0.5", "--expect", "pong>=2", "--timeout", "20")
+    assert result.returncode == 0, result.stderr
+    pongs = [f for f in frames_of(result.stdout) if f.get("type") == "pong"]
+    assert len(pongs) >= 2
+    assert all(f["id"].startswith("hb-") for f in pongs)

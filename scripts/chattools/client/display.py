@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
-__all__ = ["Palette", "format_frame", "safe_text", "use_colour"]
+__all__ = ["FORMATTERS", "Palette", "format_frame", "safe_text", "use_colour"]
 
 # C0/C1 controls plus DEL are escaped; "\n" and "\t" are layout and handled separately.
 _BIDI_CONTROLS = frozenset(
