@@ -1,0 +1,152 @@
+"""Unit tests of the wire format: validation rules and v1/v2 rendering (no AWS)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from positive_chat import actions
+from positive_chat.errors import (
+    ChatError,
+    EmptyFieldError,
+    InvalidNameError,
+    InvalidRoomError,
+    TooLongError,
+)
+from positive_chat.model import HistoryPage, Message, Reading
+
+
+def message(n: int = 1, content: str = "hello", lang: str = "en") -> Message:
+    """A published message."""
+    return Message(
+        room="lobby",
+        message_id=f"{1_763_900_000_000 + n:014d}-ABCDEFGHJK",
+        user="Ana",
+        lang=lang,
+        content=content,
+        created_at=1_763_900_000_000 + n,
+        status="published",
+        sentiment="POSITIVE",
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Ana", "José María", "O'Brien", "李小龍", "Zoë_2", "नमस्ते", "a.b-c"],
+    ids=["ascii", "accents", "apostrophe", "cjk", "digits", "devanagari-marks", "punct"],
+)
+def test_check_name_accepts_letters_marks_digits(name: str) -> None:
+    """Names in any script, with the documented punctuation, are accepted."""
+    assert actions.check_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("  ", EmptyFieldError),
+        ("x" * 33, InvalidNameError),
+        ("a\u200bb", InvalidNameError),
+        ("a\nb", InvalidNameError),
+        ("<b>", InvalidNameError),
+        ("ana😀", InvalidNameError),
+    ],
+    ids=["blank", "too-long", "zero-width", "newline", "markup", "emoji"],
+)
+def test_check_name_refuses(name: str, error: type[ChatError]) -> None:
+    """Names outside the character set or length get the documented error."""
+    with pytest.raises(error):
+        actions.check_name(name)
+
+
+def test_check_name_trims_outer_spaces_before_counting() -> None:
+    """Outer spaces are trimmed, so 32 characters plus padding still fit."""
+    assert actions.check_name("  " + "n" * 32 + "  ") == "n" * 32
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_check_name_never_crashes(text: str) -> None:
+    """Any text either passes as a valid name or raises a ChatError with a name code."""
+    codes: set[str] = set()
+    name = None
+    try:
+        name = actions.check_name(text)
+    except ChatError as err:
+        codes.add(err.code)
+    assert codes <= {"EMPTY_FIELD", "INVALID_NAME"}
+    assert name is None or 1 <= len(name) <= 32
+
+
+@pytest.mark.parametrize("room", ["lobby", "Salle-1", "café.talk", "部屋", "हिन्दी"])
+def test_parse_join_accepts_rooms(room: str) -> None:
+    """Rooms in any script with letters, marks, digits and _ - . are accepted, case kept."""
+    assert actions.parse_join({"room": room, "lang": "en"}).room == room
+
+
+@pytest.mark.parametrize("room", ["_x", "a b", "a/b", "r" * 65, "a\u0000"])
+def test_parse_join_refuses_rooms(room: str) -> None:
+    """Rooms outside the rules get INVALID_ROOM."""
+    with pytest.raises(InvalidRoomError):
+        actions.parse_join({"room": room, "lang": "en"})
+
+
+def test_parse_join_v1_ignores_v2_fields() -> None:
+    """A v1 init has no user, no resume point and no client id."""
+    command = actions.parse_join({"room": "lobby", "lang": "fr", "user": "x", "id": "j"})
+    assert (command.version, command.user, command.after, command.client_id) == (
+        1,
+        None,
+        None,
+        None,
+    )
+
+
+def test_parse_post_counts_utf8_bytes() -> None:
+    """Content within 2,000 characters but over 5,000 UTF-8 bytes is TOO_LONG."""
+    assert actions.parse_post({"content": "é" * 2000}).content == "é" * 2000
+    with pytest.raises(TooLongError):
+        actions.parse_post({"content": "😀" * 1300})
+
+
+def test_parse_body_refuses_deep_nesting_cleanly() -> None:
+    """Pathologically nested JSON is INVALID_JSON, not a crash."""
+    with pytest.raises(ChatError) as caught:
+        actions.parse_body("[" * 100_000 + "]" * 100_000)
+    assert caught.value.code in {"INVALID_JSON", "INVALID_FRAME"}
+
+
+def test_json_default_gives_numbers_for_decimals() -> None:
+    """DynamoDB Decimals become JSON numbers, never strings."""
+    encoded = actions.encode({"n": Decimal(3), "f": Decimal("0.25")})
+    assert json.loads(encoded) == {"n": 3, "f": 0.25}
+
+
+def test_render_v1_translated_and_original() -> None:
+    """v1 message objects carry destLang/translated only when actually translated."""
+    msg = message(content="Hola", lang="es")
+    translated = json.loads(actions.render(Reading(msg, "Hello", "en", "translated"), 1)[0])
+    original = json.loads(actions.render(Reading(msg, "Hola", "es", "original"), 1)[0])
+    unavailable = json.loads(actions.render(Reading(msg, "Hola", "es", "unavailable"), 1)[0])
+    assert translated[0]["destLang"] == "en"
+    assert translated[0]["translated"] == "Hello"
+    assert "destLang" not in original[0]
+    assert "translated" not in unavailable[0]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_render_history_splits_under_32_kb(version: int) -> None:
+    """Long histories are split into frames under 32 KB, in order, nothing lost."""
+    readings = [Reading(message(n, "ü" * 1500), "ü" * 1500, "en", "original") for n in range(50)]
+    frames = actions.render(HistoryPage("lobby", "latest", readings, True), version)
+    assert len(frames) > 1
+    assert all(len(frame) < 32 * 1024 for frame in frames)
+    decoded = [json.loads(frame) for frame in frames]
+    if version == 2:
+        assert [f["final"] for f in decoded] == [False] * (len(frames) - 1) + [True]
+        assert all(f["hasMore"] is True for f in decoded)
+        timestamps = [m["timestamp"] for f in decoded for m in f["messages"]]
+    else:
+        timestamps = [m["timestamp"] for f in decoded for m in f]
+    assert timestamps == [1_763_900_000_000 + n for n in range(50)]
