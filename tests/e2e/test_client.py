@@ -21,10 +21,14 @@ NEGATIVE = "I hate this, you are awful and stupid"
 WAIT = 30.0
 
 
-def client(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+# A Lambda cold start on a busy 2-core machine can take longer than the default 10 s.
+SLOW_MACHINE = ("--open-timeout", "30")
+
+
+def client(*args: str, timeout: float = 90.0) -> subprocess.CompletedProcess[str]:
     """Run the client to completion and capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "chattools.client", *args],
+        [sys.executable, "-m", "chattools.client", *args, *SLOW_MACHINE],
         cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
     )
 
@@ -40,6 +44,7 @@ async def test_send_delivers_to_a_second_connected_client(local_cloud: RunningCl
         sys.executable, "-m", "chattools.client", "send", local_cloud.ws_url,
         "--room", room, "--name", "Bo", "--lang", "fr",
         "--expect", "delivered=Ana", "--expect", "translation=unavailable", "--timeout", str(WAIT),
+        *SLOW_MACHINE,
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
@@ -139,7 +144,7 @@ def test_connection_closed_by_the_server_shows_code_and_reason(
 def test_short_load_loses_and_duplicates_nothing(local_cloud: RunningCloud):
     """10 users in 2 rooms and 2 languages at 20 msg/s for 3 s: every delivery checks out."""
     result = client("load", local_cloud.ws_url, "--users", "10", "--rooms", "2", "--langs", "2",
-                    "--rate", "20", "--duration", "3", "--json", timeout=90)
+                    "--rate", "20", "--duration", "3", "--timeout", "30", "--json", timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True
