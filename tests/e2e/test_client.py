@@ -163,3 +163,11 @@ def test_heartbeat_pings_are_answered(local_cloud: RunningCloud, room: str):
     pongs = [f for f in frames_of(result.stdout) if f.get("type") == "pong"]
     assert len(pongs) >= 2
     assert all(f["id"].startswith("hb-") for f in pongs)
+
+
+def test_refused_join_is_reported_and_messages_get_not_joined(local_cloud: RunningCloud, room: str):
+    """A name the server refuses gives INVALID_NAME; the message after it comes back NOT_JOINED."""
+    result = client("send", local_cloud.ws_url, "--room", room, "--name", "Bad<Name>", POSITIVE,
+                    "--expect", "error=INVALID_NAME", "--expect", "error=NOT_JOINED",
+                    "--expect", "acked=0")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -154,9 +154,9 @@ async def _send_one(
         what = f"an answer to raw frame {text[:40]!r}"
     else:
         await conn.send({"action": "message", "content": text, "id": client_id})
-        by_id = _with_id(client_id, OUTCOME_TYPES)
-        # Not joined with v2, the server answers in v1's shape, which has no ids.
-        match = by_id if opts.join else _any_of(by_id, _v1_error)
+        # A socket that has not joined with v2 (--no-join, or its init was refused) is answered
+        # in v1's shape, which has no ids; messages go one at a time, so it answers this one.
+        match = _any_of(_with_id(client_id, OUTCOME_TYPES), _v1_error)
         what = f"the outcome of message {client_id}"
     await inbox.wait_until(lambda frames: inbox.find(start, match) is not None, opts.timeout, what)
     return client_id, inbox.find(start, match)
