@@ -8,7 +8,8 @@ import io
 import pytest
 from chattools.client.display import Palette
 from chattools.client.interactive import COMMANDS, Command, CommandTable, Session, handle_line
-from chattools.client.load import LoadOptions, Progress, plan_users
+from chattools.client.ledger import DeliveryLedger
+from chattools.client.load import LoadOptions, LoadResult, Progress, plan_users
 
 
 class RecordingConnection:
@@ -51,7 +52,8 @@ async def test_lang_and_room_commands_rejoin():
     await handle_line(session, "/room kitchen")
     # The session's language changes only when the server's `joined` confirms it.
     assert [(f["action"], f["room"], f["lang"], f["user"], f["v"]) for f in conn.sent] == [
-        ("init", "lobby", "fr", "Ana", 2), ("init", "kitchen", "en", "Ana", 2),
+        ("init", "lobby", "fr", "Ana", 2),
+        ("init", "kitchen", "en", "Ana", 2),
     ]
 
 
@@ -73,13 +75,20 @@ async def test_history_pages_before_the_oldest_message_seen():
     await handle_line(session, "/history")
     assert conn.sent == []
     assert "no messages yet" in out.getvalue()
-    session.observe({"type": "history", "mode": "latest", "hasMore": True,
-                     "messages": [{"messageId": "m-05"}, {"messageId": "m-09"}]})
+    session.observe(
+        {
+            "type": "history",
+            "mode": "latest",
+            "hasMore": True,
+            "messages": [{"messageId": "m-05"}, {"messageId": "m-09"}],
+        }
+    )
     await handle_line(session, "/history")
     assert conn.sent[-1]["action"] == "history"
     assert (conn.sent[-1]["before"], conn.sent[-1]["limit"]) == ("m-05", 50)
-    session.observe({"type": "history", "mode": "before", "hasMore": False,
-                     "messages": [{"messageId": "m-01"}]})
+    session.observe(
+        {"type": "history", "mode": "before", "hasMore": False, "messages": [{"messageId": "m-01"}]}
+    )
     await handle_line(session, "/history")
     assert len(conn.sent) == 1
     assert "no older messages" in out.getvalue()
@@ -88,8 +97,14 @@ async def test_history_pages_before_the_oldest_message_seen():
 async def test_who_lists_the_last_presence_members():
     """/who prints the members from the latest presence frame."""
     session, _, out = new_session()
-    session.observe({"type": "presence", "event": "join", "user": "Bo",
-                     "members": [{"user": "Ana", "lang": "en"}, {"user": "Bo", "lang": "fr"}]})
+    session.observe(
+        {
+            "type": "presence",
+            "event": "join",
+            "user": "Bo",
+            "members": [{"user": "Ana", "lang": "en"}, {"user": "Bo", "lang": "fr"}],
+        }
+    )
     await handle_line(session, "/who")
     assert "* in lobby: Ana (en), Bo (fr)" in out.getvalue()
 
@@ -107,7 +122,10 @@ def test_joined_to_another_room_resets_what_the_session_knows():
     session.members = [{"user": "Bo", "lang": "en"}]
     session.observe({"type": "joined", "room": "kitchen", "user": "Ana", "lang": "de"})
     assert (session.room, session.lang, session.oldest_id, session.members) == (
-        "kitchen", "de", None, [],
+        "kitchen",
+        "de",
+        None,
+        [],
     )
 
 
@@ -128,8 +146,14 @@ def test_command_table_takes_new_commands_and_refuses_duplicates():
 
 
 def options(**changes) -> LoadOptions:
-    base = {"url": "ws://h/x", "users": 10, "rooms": 2, "langs": ("en", "fr"), "rate": 20.0,
-            "count": 60}
+    base = {
+        "url": "ws://h/x",
+        "users": 10,
+        "rooms": 2,
+        "langs": ("en", "fr"),
+        "rate": 20.0,
+        "count": 60,
+    }
     return LoadOptions(**{**base, **changes})
 
 
@@ -193,8 +217,9 @@ async def test_message_typed_during_a_join_waits_for_its_answer():
     typing = asyncio.create_task(handle_line(session, "hello"))
     await asyncio.sleep(0.05)
     assert [f["action"] for f in conn.sent] == ["init"]
-    session.observe({"type": "joined", "id": conn.sent[0]["id"], "room": "lobby", "user": "Ana",
-                     "lang": "en"})
+    session.observe(
+        {"type": "joined", "id": conn.sent[0]["id"], "room": "lobby", "user": "Ana", "lang": "en"}
+    )
     assert await asyncio.wait_for(typing, 1.0)
     assert [f["action"] for f in conn.sent] == ["init", "message"]
 
@@ -210,3 +235,22 @@ async def test_outcomes_settle_pending_messages():
     session.observe({"type": "rejected", "id": second, "reason": "NEGATIVE"})
     assert session.settled.is_set()
     assert session.pending == set()
+
+
+def test_load_result_reports_counts_rates_and_verdict():
+    """The load summary carries the counts, the rates and the greppable lost/duplicates line."""
+    ledger = DeliveryLedger()
+    ledger.sent("a1", sender="user-0", room="r", seq=1, at=0.0, readers=frozenset({"user-0"}))
+    ledger.outcome("a1", "ack", 0.002)
+    ledger.delivery("user-0", "a1", 0.004)
+    result = LoadResult(options(), ledger.report(), send_seconds=2.0, delivery_seconds=0.5,
+                        translations={"original": 1})
+    data = result.as_dict()
+    assert data["ok"] is True
+    assert (data["sent"], data["acked"], data["delivered"], data["lost"]) == (1, 1, 1, 0)
+    assert (data["sent_per_s"], data["deliveries_per_s"]) == (0.5, 2.0)
+    assert data["latency_ms"]["p50_ms"] == 4.0
+    assert data["translations"] == {"original": 1}
+    text = result.text()
+    assert "lost=0 duplicates=0 out_of_order=0" in text
+    assert text.endswith("result: OK")

@@ -20,7 +20,7 @@ import json
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -111,6 +111,7 @@ class LoadResult:
     report: DeliveryReport
     send_seconds: float
     delivery_seconds: float
+    translations: Mapping[str, int] = field(default_factory=dict)  # deliveries by `translation`
 
     def as_dict(self) -> dict[str, Any]:
         """One JSON-ready object with the settings, counts, throughput and latencies."""
@@ -138,6 +139,7 @@ class LoadResult:
             "sent_per_s": round(rep.sent / self.send_seconds, 2) if self.send_seconds else 0.0,
             "deliveries_per_s": (round(rep.delivered / self.delivery_seconds, 2)
                                  if self.delivery_seconds else 0.0),
+            "translations": dict(sorted(self.translations.items())),
             "latency_ms": rep.delivery_latency.as_dict(),
             "ack_latency_ms": rep.ack_latency.as_dict(),
         }
@@ -155,6 +157,8 @@ class LoadResult:
             f"deliveries {d['delivered']} of {d['expected_deliveries']} expected"
             f" ({d['deliveries_per_s']:.1f}/s): lost={d['lost']} duplicates={d['duplicates']}"
             f" out_of_order={d['out_of_order']}",
+            "translations: " + (", ".join(f"{k}={n}" for k, n in d["translations"].items())
+                                or "none"),
             f"delivery latency: {self.report.delivery_latency.line()}",
             f"ack latency:      {self.report.ack_latency.line()}",
             "result: OK" if self.report.ok else f"result: FAILED: {'; '.join(d['problems'])}",
@@ -227,6 +231,7 @@ class LoadRun:
         self.readers: list[asyncio.Task[None]] = []
         self.last_delivery_at = 0.0
         self.sent = 0
+        self.translations: collections.Counter[str] = collections.Counter()
 
     async def _connect(self, user: SimUser, gate: asyncio.Semaphore) -> None:
         async with gate:
@@ -250,6 +255,7 @@ class LoadRun:
                 if kind == "message":
                     ledger.delivery(user.name, frame.get("clientId"), now)
                     self.last_delivery_at = now
+                    self.translations[str(frame.get("translation"))] += 1
                 elif kind in ("ack", "rejected", "held", "error"):
                     self._outcome(user, frame, kind, now)
                 elif kind == "joined":
@@ -397,7 +403,8 @@ async def run_load(
         with contextlib.suppress(Exception):
             await run.close()
     delivery_seconds = max(0.0, run.last_delivery_at - first_send)
-    result = LoadResult(opts, run.ledger.report(), send_seconds, delivery_seconds)
+    result = LoadResult(opts, run.ledger.report(), send_seconds, delivery_seconds,
+                        dict(run.translations))
     if as_json:
         out.write(json.dumps(result.as_dict()) + "\n")
     else:
