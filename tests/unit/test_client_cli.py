@@ -14,8 +14,20 @@ from chattools.client.languages import language_codes, parse_language_choice
 
 def test_parse_args_allows_messages_after_options():
     """`send URL --room r --name n hello world` reads two messages, as testers type it."""
-    args = parse_args(["send", "ws://h/x", "--room", "r", "--name", "n", "hello", "second one",
-                       "--expect", "acked=2"])
+    args = parse_args(
+        [
+            "send",
+            "ws://h/x",
+            "--room",
+            "r",
+            "--name",
+            "n",
+            "hello",
+            "second one",
+            "--expect",
+            "acked=2",
+        ]
+    )
     assert args.command == "send"
     assert args.messages == ["hello", "second one"]
     assert [e.source for e in args.expect] == ["acked=2"]
@@ -23,10 +35,12 @@ def test_parse_args_allows_messages_after_options():
 
 def test_parse_args_load_reads_languages_by_count_or_codes():
     """--langs takes a count (most used first) or explicit codes."""
-    by_count = parse_args(["load", "ws://h/x", "--users", "4", "--langs", "2", "--rate", "5",
-                           "--count", "10"])
-    by_codes = parse_args(["load", "ws://h/x", "--users", "4", "--langs", "ja,fr", "--rate", "5",
-                           "--duration", "3"])
+    by_count = parse_args(
+        ["load", "ws://h/x", "--users", "4", "--langs", "2", "--rate", "5", "--count", "10"]
+    )
+    by_codes = parse_args(
+        ["load", "ws://h/x", "--users", "4", "--langs", "ja,fr", "--rate", "5", "--duration", "3"]
+    )
     assert by_count.langs == ("en", "es")
     assert by_codes.langs == ("ja", "fr")
     assert (by_count.count, by_codes.duration) == (10, 3.0)
@@ -35,16 +49,21 @@ def test_parse_args_load_reads_languages_by_count_or_codes():
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
-        (["send", "ws://h/x", "--room", "r", "--name", "n", "--expect", "akced=1"],
-         "unknown name 'akced'"),
-        (["interactive", "ws://h/x", "--room", "r", "--name", "n", "--lang", "xx"],
-         "'xx' is not served"),
+        (
+            ["send", "ws://h/x", "--room", "r", "--name", "n", "--expect", "akced=1"],
+            "unknown name 'akced'",
+        ),
+        (
+            ["interactive", "ws://h/x", "--room", "r", "--name", "n", "--lang", "xx"],
+            "'xx' is not served",
+        ),
         (["load", "ws://h/x", "--users", "2", "--rate", "5"], "one of the arguments"),
         (["load", "ws://h/x", "--users", "0", "--rate", "5", "--count", "1"], "greater than 0"),
-        (["load", "ws://h/x", "--users", "2", "--rate", "fast", "--count", "1"],
-         "not a number"),
-        (["load", "ws://h/x", "--users", "2", "--langs", "en,qq", "--rate", "1", "--count", "1"],
-         "not served: qq"),
+        (["load", "ws://h/x", "--users", "2", "--rate", "fast", "--count", "1"], "not a number"),
+        (
+            ["load", "ws://h/x", "--users", "2", "--langs", "en,qq", "--rate", "1", "--count", "1"],
+            "not served: qq",
+        ),
     ],
     ids=["bad-expect", "bad-lang", "no-amount", "zero-users", "bad-rate", "bad-langs"],
 )
@@ -106,15 +125,19 @@ def test_main_bad_url_is_one_line_and_exit_2():
 def test_error_messages_show_status_and_close_code():
     """Handshake and close errors carry the HTTP status, the close code and the reason."""
     refused = HandshakeRefusedError("ws://h/x", 403, "Forbidden", "no entry")
-    assert str(refused) == "cannot connect to ws://h/x: handshake refused with HTTP 403 Forbidden" \
+    assert (
+        str(refused) == "cannot connect to ws://h/x: handshake refused with HTTP 403 Forbidden"
         " (no entry)"
+    )
     assert str(ConnectionLostError(1001, "Going away")) == (
         "connection closed by the server: code 1001, reason 'Going away'"
     )
     assert "no reason given" in str(ConnectionLostError(1000, ""))
     page = HandshakeRefusedError("ws://h/", 200, "OK", "<!doctype html>\n<html>...")
-    assert str(page) == "cannot connect to ws://h/: handshake refused with HTTP 200 OK: that is" \
+    assert (
+        str(page) == "cannot connect to ws://h/: handshake refused with HTTP 200 OK: that is"
         " a web page, not the WebSocket URL"
+    )
     assert "without a close frame" in str(ConnectionLostError(None, ""))
 
 

@@ -13,9 +13,20 @@ TODAY_10H = int(time.mktime((2026, 11, 23, 10, 4, 5, 0, 0, -1)) * 1000)
 
 
 def message(**fields):
-    base = {"type": "message", "room": "lobby", "messageId": "1", "user": "Ana",
-            "timestamp": TODAY_10H, "lang": "fr", "content": "Bonjour !", "text": "Bonjour !",
-            "textLang": "fr", "translation": "original", "topics": {}, "status": "published"}
+    base = {
+        "type": "message",
+        "room": "lobby",
+        "messageId": "1",
+        "user": "Ana",
+        "timestamp": TODAY_10H,
+        "lang": "fr",
+        "content": "Bonjour !",
+        "text": "Bonjour !",
+        "textLang": "fr",
+        "translation": "original",
+        "topics": {},
+        "status": "published",
+    }
     return {**base, **fields}
 
 
@@ -88,8 +99,12 @@ def test_safe_text_escapes_newlines_unless_kept():
 
 def test_format_history_shows_a_header_and_each_message():
     """A history frame shows how many messages it holds and each of them."""
-    frame = {"type": "history", "mode": "latest", "hasMore": True,
-             "messages": [message(content="one"), message(content="two")]}
+    frame = {
+        "type": "history",
+        "mode": "latest",
+        "hasMore": True,
+        "messages": [message(content="one"), message(content="two")],
+    }
     lines = format_frame(frame, now=NOW).splitlines()
     assert lines[0] == "── history: 2 message(s) — /history for older ──"
     assert lines[1:] == ["10:04:05 Ana [fr]: one", "10:04:05 Ana [fr]: two"]
@@ -98,30 +113,64 @@ def test_format_history_shows_a_header_and_each_message():
 @pytest.mark.parametrize(
     ("frame", "text"),
     [
-        ({"type": "presence", "event": "join", "user": "Bo",
-          "members": [{"user": "Ana", "lang": "fr"}, {"user": "Bo", "lang": "en"}]},
-         "* Bo joined — here: Ana (fr), Bo (en)"),
+        (
+            {
+                "type": "presence",
+                "event": "join",
+                "user": "Bo",
+                "members": [{"user": "Ana", "lang": "fr"}, {"user": "Bo", "lang": "en"}],
+            },
+            "* Bo joined — here: Ana (fr), Bo (en)",
+        ),
         ({"type": "presence", "event": "snapshot", "members": []}, "* here: nobody"),
-        ({"type": "topics", "topics": [{"topic": "Paris", "count": 4}]},
-         "* room topics: Paris (4)"),
-        ({"type": "joined", "room": "lobby", "user": "Ana", "lang": "fr"},
-         "* joined lobby as Ana (fr)"),
-        ({"type": "rejected", "reason": "NEGATIVE",
-          "notice": "Please find a better way to express this."},
-         "! not sent (NEGATIVE): Please find a better way to express this."),
-        ({"type": "held", "reason": "SERVICE_UNAVAILABLE", "notice": "Delayed."},
-         "! held for review (SERVICE_UNAVAILABLE): Delayed."),
-        ({"type": "error", "code": "RATE_LIMITED", "message": "slow down", "retryAfter": 3},
-         "✗ error RATE_LIMITED: slow down (retry in 3 s)"),
-        ({"type": "error", "code": "TOO_LONG", "field": "content", "message": "too long"},
-         "✗ error TOO_LONG: too long [field: content]"),
-        ({"type": "review.queued", "messageId": "9"}, '? review.queued: {"type": "review.queued",'
-         ' "messageId": "9"}'),
+        (
+            {"type": "topics", "topics": [{"topic": "Paris", "count": 4}]},
+            "* room topics: Paris (4)",
+        ),
+        (
+            {"type": "joined", "room": "lobby", "user": "Ana", "lang": "fr"},
+            "* joined lobby as Ana (fr)",
+        ),
+        (
+            {
+                "type": "rejected",
+                "reason": "NEGATIVE",
+                "notice": "Please find a better way to express this.",
+            },
+            "! not sent (NEGATIVE): Please find a better way to express this.",
+        ),
+        (
+            {"type": "held", "reason": "SERVICE_UNAVAILABLE", "notice": "Delayed."},
+            "! held for review (SERVICE_UNAVAILABLE): Delayed.",
+        ),
+        (
+            {"type": "error", "code": "RATE_LIMITED", "message": "slow down", "retryAfter": 3},
+            "✗ error RATE_LIMITED: slow down (retry in 3 s)",
+        ),
+        (
+            {"type": "error", "code": "TOO_LONG", "field": "content", "message": "too long"},
+            "✗ error TOO_LONG: too long [field: content]",
+        ),
+        (
+            {"type": "review.queued", "messageId": "9"},
+            '? review.queued: {"type": "review.queued", "messageId": "9"}',
+        ),
         ({"_raw": "oops\x1b"}, "? not JSON: oops\\x1b"),
         ([{"user": "Ana"}], '? v1 frame: [{"user": "Ana"}]'),
     ],
-    ids=["join", "snapshot", "topics", "joined", "rejected", "held", "rate-limited", "field",
-         "unknown-type", "not-json", "v1"],
+    ids=[
+        "join",
+        "snapshot",
+        "topics",
+        "joined",
+        "rejected",
+        "held",
+        "rate-limited",
+        "field",
+        "unknown-type",
+        "not-json",
+        "v1",
+    ],
 )
 def test_format_frame_shows_each_frame_type(frame, text):
     """Presence, topics, notices, errors and unknown frames each have a readable line."""

@@ -13,15 +13,30 @@ from chattools.client.expect import (
 
 FRAMES = [
     {"type": "joined", "id": "j1", "room": "lobby", "user": "Ana", "lang": "en"},
-    {"type": "history", "mode": "latest", "messages": [
-        {"type": "message", "user": "Bo", "content": "hi"},
-        {"type": "message", "user": "Cy", "content": "yo"},
-    ], "hasMore": False},
+    {
+        "type": "history",
+        "mode": "latest",
+        "messages": [
+            {"type": "message", "user": "Bo", "content": "hi"},
+            {"type": "message", "user": "Cy", "content": "yo"},
+        ],
+        "hasMore": False,
+    },
     {"type": "ack", "id": "m1", "messageId": "1", "status": "published"},
-    {"type": "message", "clientId": "m1", "user": "Ana", "translation": "original",
-     "sentiment": "POSITIVE"},
-    {"type": "message", "clientId": "x", "user": "Bo", "translation": "unavailable",
-     "sentiment": "NEUTRAL"},
+    {
+        "type": "message",
+        "clientId": "m1",
+        "user": "Ana",
+        "translation": "original",
+        "sentiment": "POSITIVE",
+    },
+    {
+        "type": "message",
+        "clientId": "x",
+        "user": "Bo",
+        "translation": "unavailable",
+        "sentiment": "NEUTRAL",
+    },
     {"type": "rejected", "id": "m2", "reason": "NEGATIVE"},
     {"type": "error", "id": "m3", "code": "RATE_LIMITED", "retryAfter": 2},
     {"type": "error", "id": "m4", "code": "NOT_JOINED"},
@@ -50,7 +65,10 @@ def test_parse_expectation_reads_each_form(source, name, value, op, count):
     """Every documented form parses into counter, value, operator and count."""
     expectation = parse_expectation(source)
     assert (expectation.counter.name, expectation.value, expectation.op, expectation.count) == (
-        name, value, op, count,
+        name,
+        value,
+        op,
+        count,
     )
 
 
@@ -134,7 +152,9 @@ def test_grammar_help_lists_every_counter():
 
 def test_error_counter_counts_v1_error_notices():
     """Before joining with v2 the server answers in v1's shape; its error notices still count."""
-    v1 = [[{"user": "Positive Chat", "content": "join a room first", "error": "NOT_JOINED"}],
-          [{"user": "Ana", "content": "hello"}]]
+    v1 = [
+        [{"user": "Positive Chat", "content": "join a room first", "error": "NOT_JOINED"}],
+        [{"user": "Ana", "content": "hello"}],
+    ]
     assert parse_expectation("error=NOT_JOINED").holds(v1).ok
     assert parse_expectation("error=1").holds(v1).got == 1

@@ -93,7 +93,10 @@ def test_ledger_unanswered_and_refused_messages_fail_without_expecting_delivery(
     report = ledger.report()
     assert (report.expected_deliveries, report.lost) == (0, 0)
     assert (report.rejected, report.held, report.errors, report.unanswered) == (
-        1, 1, {"RATE_LIMITED": 1}, 1,
+        1,
+        1,
+        {"RATE_LIMITED": 1},
+        1,
     )
     assert not report.ok
     assert report.problems() == [
@@ -143,9 +146,16 @@ def test_ledger_refuses_a_reused_client_id():
         ledger.sent("a1", sender="ana", room="r", seq=2, at=1.0, readers=ROOM)
 
 
-@given(st.lists(st.tuples(st.sampled_from(["ack", "deliver", "other"]),
-                          st.integers(0, 3), st.sampled_from(sorted(ROOM | {"late"}))),
-                max_size=60))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["ack", "deliver", "other"]),
+            st.integers(0, 3),
+            st.sampled_from(sorted(ROOM | {"late"})),
+        ),
+        max_size=60,
+    )
+)
 def test_ledger_pending_deliveries_match_a_recount(events):
     """Whatever the order of acks and deliveries, the running count equals a full recount."""
     ledger = DeliveryLedger()
@@ -158,8 +168,9 @@ def test_ledger_pending_deliveries_match_a_recount(events):
             ledger.delivery(reader, f"m{index}", 0.1)
         else:
             ledger.outcome(f"m{index}", "rejected", 0.1)
-    recount = sum(len(m.expected_readers - m.readers)
-                  for m in ledger.messages.values() if m.outcome == "ack")
+    recount = sum(
+        len(m.expected_readers - m.readers) for m in ledger.messages.values() if m.outcome == "ack"
+    )
     assert ledger.pending_deliveries() == recount
     assert ledger.pending_outcomes() == sum(m.outcome is None for m in ledger.messages.values())
     assert ledger.report().lost == recount
