@@ -537,3 +537,26 @@ def test_speedups_answer_exactly_like_stock_moto(servers: Factory) -> None:
         "Limit": 9,
     }
     assert raw_call(fast.url, "Query", index_query) == raw_call(stock.url, "Query", index_query)
+
+
+def test_items_that_no_longer_fit_the_template_are_kept_aside(
+    servers: Factory, tmp_path: Path
+) -> None:
+    """If the template renames a table's key, old items go to a rejected file, not to /dev/null."""
+    db = servers(data_dir=tmp_path / "data")
+    client(db).put_item(TableName="ConnectionsTable", Item={"connectionId": {"S": "old"}})
+    db.stop()
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        DEFAULT_TEMPLATE.read_text().replace(
+            "        - { AttributeName: connectionId, KeyType: HASH }\n",
+            "        - { AttributeName: room, KeyType: HASH }\n",
+            1,
+        )
+    )
+    again = servers(data_dir=tmp_path / "data", template_path=template)
+    assert again.startup is not None
+    assert again.startup.rejected_items == 1
+    assert all_items(client(again), "ConnectionsTable") == []
+    (kept,) = (tmp_path / "data").glob("rejected-*.jsonl")
+    assert json.loads(kept.read_text())["i"] == {"connectionId": {"S": "old"}}
