@@ -86,7 +86,7 @@ async def _run(args: argparse.Namespace) -> int:
         workers=args.workers,
         idle_timeout=args.idle_timeout,
         max_duration=args.max_duration,
-        extra_env=tuple(tuple(item.split("=", 1)) for item in args.env),  # type: ignore[misc]
+        extra_env=tuple((name, value) for name, _, value in (i.partition("=") for i in args.env)),
     )
     cloud = LocalCloud(settings)
     stop = asyncio.Event()
