@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +66,7 @@ class BenchResult:
     messages: int
     seconds: float
     latencies_ms: list[float]
+    cpu_us: dict[str, float] | None = None  # CPU per echo by process group, in microseconds
 
     @property
     def rate(self) -> float:
@@ -81,7 +83,9 @@ class BenchResult:
         return (
             f"| {self.server:<8} | {self.connections:>5} x {self.messages:<6} | "
             f"{self.rate:>8,.0f} | {statistics.median(self.latencies_ms):6.2f} | "
-            f"{self.percentile(99):6.2f} | {max(self.latencies_ms):7.2f} |"
+            f"{self.percentile(99):6.2f} | {max(self.latencies_ms):7.2f} | "
+            + (" / ".join(f"{v:.0f}" for v in self.cpu_us.values()) if self.cpu_us else "")
+            + " |"
         )
 
 
@@ -98,7 +102,7 @@ async def _serve_gateway(workers: int | None) -> None:
         await gateway.start()
         try:
             await gateway.warm(gateway.workers)
-            await _announce_and_wait(gateway.ws_url)
+            await _announce_and_wait(gateway.ws_url, gateway.worker_pids)
         finally:
             await gateway.stop()
 
@@ -112,19 +116,34 @@ async def _serve_raw() -> None:
 
     async with serve(echo, "127.0.0.1", 0, compression=None) as server:
         port = next(iter(server.sockets)).getsockname()[1]
-        await _announce_and_wait(f"ws://127.0.0.1:{port}/")
+        await _announce_and_wait(f"ws://127.0.0.1:{port}/", list)
 
 
-async def _announce_and_wait(url: str) -> None:
+def _cpu_seconds(pid: int) -> float:
+    """User+system CPU time of a live process (Linux /proc)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _announce_and_wait(url: str, worker_pids: Callable[[], list[int]]) -> None:
+    """Print the URL; answer each "cpu" line on stdin with CPU seconds used; stop at EOF."""
     print(url, flush=True)
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, sys.stdin.read)  # until the parent closes our stdin
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            return
+        workers = sum(_cpu_seconds(pid) for pid in worker_pids())
+        print(json.dumps({"server": time.process_time(), "workers": workers}), flush=True)
 
 
 # -- load client ---------------------------------------------------------------------------------
 
 
-async def _run_client(url: str, connections: int, messages: int, warmup: int) -> BenchResult:
+async def _run_client(
+    url: str, connections: int, messages: int, warmup: int, cpu: Callable[[], dict[str, float]]
+) -> BenchResult:
     from websockets.asyncio.client import connect
 
     sockets = [await connect(url, compression=None) for _ in range(connections)]
@@ -142,16 +161,24 @@ async def _run_client(url: str, connections: int, messages: int, warmup: int) ->
                 latencies.append((clock() - sent) * 1000.0)
 
     await asyncio.gather(*(drive(i, warmup, False) for i in range(connections)))
+    loop = asyncio.get_running_loop()
+    before = await loop.run_in_executor(None, cpu)
+    client_before = time.process_time()
     started = time.perf_counter()
     await asyncio.gather(*(drive(i, messages, True) for i in range(connections)))
     elapsed = time.perf_counter() - started
+    client = time.process_time() - client_before
+    after = await loop.run_in_executor(None, cpu)
     for ws in sockets:
         await ws.close()
-    return BenchResult("", connections, messages, elapsed, latencies)
+    count = connections * messages
+    used = {key: (after[key] - before[key]) / count * 1e6 for key in after}
+    used["client"] = client / count * 1e6
+    return BenchResult("", connections, messages, elapsed, latencies, used)
 
 
 def _bench(server: str, args: argparse.Namespace) -> BenchResult:
-    command = [sys.executable, __file__, "--serve", server]
+    command = [sys.executable, __file__, "--serve", server, "--loop", args.loop]
     if args.workers:
         command += ["--workers", str(args.workers)]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
@@ -162,7 +189,17 @@ def _bench(server: str, args: argparse.Namespace) -> BenchResult:
         url = child.stdout.readline().strip()
         if not url:
             raise RuntimeError(f"the {server} server did not start")
-        result = asyncio.run(_run_client(url, args.connections, args.messages, args.warmup))
+
+        def cpu() -> dict[str, float]:
+            assert child.stdin is not None
+            assert child.stdout is not None
+            child.stdin.write("cpu\n")
+            child.stdin.flush()
+            return dict(json.loads(child.stdout.readline()))
+
+        result = asyncio.run(
+            _run_client(url, args.connections, args.messages, args.warmup, cpu)
+        )
     finally:
         assert child.stdin is not None
         child.stdin.close()
@@ -172,7 +209,23 @@ def _bench(server: str, args: argparse.Namespace) -> BenchResult:
             child.kill()
             child.wait()
     return BenchResult(server, result.connections, result.messages, result.seconds,
-                       result.latencies_ms)
+                       result.latencies_ms, result.cpu_us)
+
+
+def _default_loop() -> str:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
+
+
+def _loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    if name == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,18 +236,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=100, help="untimed messages per connection")
     parser.add_argument("--workers", type=int, default=None, help="gateway environments")
     parser.add_argument("--servers", default="gateway,raw", help="comma-separated: gateway,raw")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default=_default_loop(),
+                        help="the servers' event loop (default: uvloop when installed)")
     parser.add_argument("--serve", choices=("gateway", "raw"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve == "gateway":
-        asyncio.run(_serve_gateway(args.workers))
-        return 0
-    if args.serve == "raw":
-        asyncio.run(_serve_raw())
+    if args.serve:
+        serve = _serve_gateway(args.workers) if args.serve == "gateway" else _serve_raw()
+        with asyncio.Runner(loop_factory=_loop_factory(args.loop)) as runner:
+            runner.run(serve)
         return 0
     print(f"echo benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}")
-    print("| server   | conns x msgs   | echoes/s |  p50 ms |  p99 ms |  max ms |")
-    print("|----------|----------------|----------|--------|--------|---------|")
+          f"Python {sys.version.split()[0]}, server loop: {args.loop}")
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    print("| server   | conns x msgs   | echoes/s | p50 ms | p99 ms |  max ms |"
+          " CPU us/echo: server / workers / client |")
+    print("|----------|----------------|----------|--------|--------|---------|"
+          "----------------------------------------|")
     for server in args.servers.split(","):
         print(_bench(server.strip(), args).line(), flush=True)
     return 0

@@ -260,6 +260,10 @@ class Gateway:
                  self.ws_url, self.connections_url,
                  ", ".join(f"{k} -> {v}" for k, v in sorted(self._route_functions.items())))
 
+    def worker_pids(self) -> list[int]:
+        """Process ids of every live execution environment, all functions together."""
+        return [pid for rt in self._runtimes.values() for pid in rt.pids]
+
     async def warm(self, count: int = 1) -> None:
         """Start ``count`` execution environments per function ahead of traffic."""
         await asyncio.gather(*(rt.warm(count) for rt in self._runtimes.values()))

@@ -325,6 +325,11 @@ class FunctionRuntime:
         """Execution environments alive or starting now."""
         return len(self._workers)
 
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the live execution environments (for monitoring and benchmarks)."""
+        return [w.process.pid for w in self._workers if w.process is not None and not w.dead]
+
     def submit(self, event: dict[str, Any], callback: Callable[[InvocationResult], None]) -> None:
         """Invoke the function with ``event``; ``callback`` gets the result on the loop."""
         invocation = _Invocation(event, callback)
