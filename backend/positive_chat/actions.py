@@ -354,12 +354,18 @@ def failure_for(
 
 
 def json_default(value: object) -> object:
-    """JSON for what the json module does not know: DynamoDB's Decimal becomes int or float."""
+    """JSON for what the json module does not know (also Powertools Logger's ``json_default``).
+
+    DynamoDB's Decimal becomes int or float (Powertools' own default would make it a string);
+    sets and tuples become lists; anything else its ``str``, so logging never fails.
+    """
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, set | frozenset | tuple):
-        return sorted(value) if isinstance(value, set | frozenset) else list(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
 
 
 def encode(payload: object) -> bytes:

@@ -317,11 +317,11 @@ class ChatService:
         room, user = connection.room, connection.user
         if room is None or user is None:
             raise NotJoinedError("join a room first (send init)")
-        stored: list[Message] = []
+        stored: list[tuple[Message, list[tuple[str, int]]]] = []
 
         def analyse_and_store() -> dict[str, Any]:
-            message = self._analyse_and_store(connection, room, user, command)
-            stored.append(message)
+            message, top = self._analyse_and_store(connection, room, user, command)
+            stored.append((message, top))
             return {
                 "room": message.room,
                 "messageId": message.message_id,
@@ -340,7 +340,7 @@ class ChatService:
             logger.info("duplicate client id replayed", extra={"message_id": result["messageId"]})
             self._answer_sender(connection, result, command.client_id)
             return
-        message = stored[0]
+        message, top = stored[0]
         self._metrics.count(
             {"published": "MessagesPosted", "rejected": "MessagesRejected"}.get(
                 message.status, "MessagesHeld"
@@ -348,7 +348,7 @@ class ChatService:
         )
         self._answer_sender(connection, result, command.client_id)
         if message.visible:
-            self._deliver(message)
+            self._deliver(message, top)
 
     def history(self, connection: Connection, command: HistoryCommand) -> None:
         """Send a page of older messages, in the reader's language."""
@@ -377,7 +377,8 @@ class ChatService:
 
     def _analyse_and_store(
         self, connection: Connection, room: str, user: str, command: PostCommand
-    ) -> Message:
+    ) -> tuple[Message, list[tuple[str, int]]]:
+        """The stored message and, when published, the room's top topics after it."""
         now = self._clock.now_ms()
         content = command.content
         lang = self._decide_language(content, connection.lang)
@@ -407,7 +408,7 @@ class ChatService:
                 base, status="held", flag_reason="SERVICE_UNAVAILABLE", translations=translations
             )
             self._messages.put(message)
-            return message
+            return message, []
 
         if sentiment.label == "NEGATIVE":
             message = replace(
@@ -419,7 +420,7 @@ class ChatService:
                 translations=translations,
             )
             self._messages.put(message)
-            return message
+            return message, []
 
         try:
             topics = count_topics(self._analyzer.entities(basis_text, basis_lang))
@@ -429,7 +430,8 @@ class ChatService:
             topics = {}
         if topics:
             self._topics.add(room, topics)
-        room_topics = tuple(name for name, _ in self._topics.top(room, TOP_TOPICS))
+        top = self._topics.top(room, TOP_TOPICS)
+        room_topics = tuple(name for name, _ in top)
         message = replace(
             base,
             sentiment=sentiment.label,
@@ -439,7 +441,7 @@ class ChatService:
             translations=translations,
         )
         self._messages.put(message)
-        return message
+        return message, top
 
     def _decide_language(self, content: str, chosen: str) -> str:
         """Comprehend's answer for long enough text when sure and served; else the sender's."""
@@ -476,13 +478,13 @@ class ChatService:
         except ConnectionGoneError:
             logger.info("sender gone before its answer")
 
-    def _deliver(self, message: Message) -> None:
+    def _deliver(self, message: Message, top: list[tuple[str, int]]) -> None:
         readers = self._connections.in_room(message.room)
         fresh = self._translate_missing(message, {r.lang for r in readers})
         topics_event: RoomTopics | None = None
         if message.topics and set(message.topics) & set(message.room_topics):
             # The top topics changed only if this message raised one of them.
-            topics_event = RoomTopics(message.room, self._topics.top(message.room, TOP_TOPICS))
+            topics_event = RoomTopics(message.room, top)
 
         def events_for(reader: Connection) -> Sequence[Event]:
             reading = reading_for(message, reader.lang, fresh)

@@ -309,7 +309,8 @@ class DynamoMessageStore:
         bound: tuple[str, str] | None = None,
     ) -> MessagePage:
         # FilterExpression applies after Limit: keep paging until limit + 1 visible are found
-        # (the extra one only tells whether more remain).
+        # (the extra one only tells whether more remain). Pages read twice what is needed so
+        # that a few rejected/held messages do not cost a second request; RCUs follow bytes.
         condition = "#room = :room"
         values: dict[str, Any] = {
             ":room": {"S": room},
@@ -328,7 +329,7 @@ class DynamoMessageStore:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
             "ScanIndexForward": not newest_first,
-            "Limit": limit + 1,
+            "Limit": 2 * limit + 1,
         }
         found: list[Message] = []
         while len(found) <= limit:

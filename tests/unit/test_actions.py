@@ -150,3 +150,9 @@ def test_render_history_splits_under_32_kb(version: int) -> None:
     else:
         timestamps = [m["timestamp"] for f in decoded for m in f]
     assert timestamps == [1_763_900_000_000 + n for n in range(50)]
+
+
+def test_json_default_never_fails() -> None:
+    """Unknown objects (e.g. an exception in a log record) become their str, never an error."""
+    assert actions.json_default(ValueError("boom")) == "boom"
+    assert actions.json_default({2, 1}) == [1, 2]

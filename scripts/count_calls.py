@@ -1,0 +1,333 @@
+"""Count the AWS calls Positive Chat makes per operation, beside the 2019 original's.
+
+This script owns the "AWS calls per operation" table of BENCHMARKS.md. It runs the real Lambda
+handler (``positive_chat.app.lambda_handler``) in process: DynamoDB is moto (tables from
+template.yaml), and Comprehend, Translate and @connections answer from a botocore ``before-send``
+hook with canned, correctly shaped responses (no network). Every API call is counted with a
+``before-parameter-build`` hook, i.e. once per boto3 call (botocore retries would not add to it).
+
+The scenario (DESIGN.md §7): a room of 10 readers in 3 languages (4 en, 3 fr, 3 de), all v2, with
+50 English messages of history already translated into fr and de. The original's counts follow
+its algorithm in DESIGN.md §1.
+
+    .venv/bin/python scripts/count_calls.py            # prints the markdown table
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "backend"), str(ROOT / "scripts")]
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "PositiveChat",
+        "POWERTOOLS_SERVICE_NAME": "positive-chat",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+    }
+)
+for _name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+    del os.environ[_name]
+
+import boto3  # noqa: E402
+from botocore.awsrequest import AWSResponse, HTTPHeaders  # noqa: E402
+from localcloud.template import load_template, table_specs  # noqa: E402
+from moto import mock_aws  # noqa: E402
+from positive_chat import app  # noqa: E402
+from positive_chat.config import Settings  # noqa: E402
+
+__all__ = ["ORIGINAL", "Scenario", "main"]
+
+REGION = "us-east-1"
+ROOM = "lobby"
+READERS = [
+    ("r00", "en"),
+    ("r01", "en"),
+    ("r02", "en"),
+    ("r03", "en"),
+    ("r04", "fr"),
+    ("r05", "fr"),
+    ("r06", "fr"),
+    ("r07", "de"),
+    ("r08", "de"),
+    ("r09", "de"),
+]
+HISTORY = 50
+ACCEPTED = "We are planning a trip to Paris next spring, so exciting!"
+REJECTED = "I hate this stupid room and everyone in it"
+
+# The original (DESIGN.md §1), same work, by service:operation.
+ORIGINAL: dict[str, dict[str, int]] = {
+    "accepted message": {
+        # DetectDominantLanguage, DetectSentiment, DetectEntities (en needs no pre-translation)
+        "comprehend": 3,
+        # topic ADD per topic (1), roomTopics query, PutItem message, Query connections
+        "dynamodb": 4,
+        # one per reader language other than the source (fr, de)
+        "translate": 2,
+        # one PostToConnection per reader
+        "apigatewaymanagementapi": 10,
+    },
+    "rejected message": {
+        "comprehend": 2,  # language, sentiment
+        "dynamodb": 0,  # nothing stored
+        "translate": 0,  # the notice is already English for an English sender
+        "apigatewaymanagementapi": 1,  # the notice
+    },
+    "join (history translated before)": {
+        "comprehend": 0,
+        "dynamodb": 2,  # PutItem connection, Query history (one page)
+        "translate": HISTORY,  # the whole history again on every join (cold container)
+        "apigatewaymanagementapi": 1,  # one unbounded frame
+    },
+    "join (first reader of a new language)": {
+        "comprehend": 0,
+        "dynamodb": 2,
+        "translate": HISTORY,
+        "apigatewaymanagementapi": 1,
+    },
+}
+
+
+def _fake_language_services(model: Any, params: Any, **_: Any) -> tuple[Any, dict[str, Any]]:
+    """Comprehend/Translate/@connections answers, shaped as the real services answer.
+
+    A ``before-call`` handler that returns (http response, parsed response) short-circuits the
+    request, exactly like botocore's Stubber; moto never sees these calls.
+    """
+    http = AWSResponse(params.get("url", ""), 200, HTTPHeaders(), None)
+    operation = model.name
+    if operation == "PostToConnection":
+        return http, {"ResponseMetadata": {"HTTPStatusCode": 200}}
+    body = json.loads(params.get("body") or b"{}")
+    if operation == "DetectDominantLanguage":
+        return http, {"Languages": [{"LanguageCode": "en", "Score": 0.99}]}
+    if operation == "DetectSentiment":
+        label = "NEGATIVE" if "hate" in body["Text"] else "POSITIVE"
+        scores = {"Positive": 0.9, "Negative": 0.05, "Neutral": 0.04, "Mixed": 0.01}
+        return http, {"Sentiment": label, "SentimentScore": scores}
+    if operation == "DetectEntities":
+        text = body["Text"]
+        begin = text.find("Paris")
+        entities = (
+            [
+                {
+                    "Text": "Paris",
+                    "Type": "LOCATION",
+                    "Score": 0.99,
+                    "BeginOffset": begin,
+                    "EndOffset": begin + 5,
+                }
+            ]
+            if begin >= 0
+            else []
+        )
+        return http, {"Entities": entities}
+    if operation == "TranslateText":
+        return http, {
+            "TranslatedText": f"[{body['TargetLanguageCode']}] {body['Text']}",
+            "SourceLanguageCode": body["SourceLanguageCode"],
+            "TargetLanguageCode": body["TargetLanguageCode"],
+        }
+    raise ValueError(f"unexpected call {operation}")
+
+
+class Scenario:
+    """The room, the counting hooks and the handler."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        # Answered by the fake before-call hook; moto only ever sees DynamoDB requests.
+        self.comprehend = boto3.client("comprehend", region_name=REGION)
+        self.translate = boto3.client("translate", region_name=REGION)
+        self.management = boto3.client(
+            "apigatewaymanagementapi",
+            region_name=REGION,
+            endpoint_url="https://abc123.execute-api.us-east-1.amazonaws.com/prod",
+        )
+        for client in (self.comprehend, self.translate, self.management):
+            client.meta.events.register("before-call", _fake_language_services)  # type: ignore[arg-type]
+
+    def count(self, client: Any, service: str) -> None:
+        """Count every API call of ``client`` under ``service``."""
+
+        def hook(model: Any, **_: Any) -> None:
+            self.calls[f"{service}:{model.name}"] += 1
+
+        client.meta.events.register("before-parameter-build", hook)
+
+    def run(self) -> dict[str, Counter[str]]:
+        """Run each operation and return its calls by service:operation."""
+        results: dict[str, Counter[str]] = {}
+        with mock_aws():
+            dynamodb = boto3.client("dynamodb", region_name=REGION)
+            names = {}
+            for logical_id, spec in table_specs(load_template()).items():
+                names[logical_id] = f"count-{logical_id}"
+                spec.create(dynamodb, names[logical_id])
+            for client, service in (
+                (dynamodb, "dynamodb"),
+                (self.comprehend, "comprehend"),
+                (self.translate, "translate"),
+                (self.management, "apigatewaymanagementapi"),
+            ):
+                self.count(client, service)
+            settings = Settings(
+                connections_table=names["ConnectionsTable"],
+                messages_table=names["MessagesTable"],
+                topics_table=names["TopicsTable"],
+                idempotency_table=names["IdempotencyTable"],
+                region=REGION,
+            )
+            runtime = app.Runtime(
+                settings=settings,
+                clients=app.Clients(
+                    dynamodb=dynamodb,
+                    comprehend=self.comprehend,
+                    translate=self.translate,
+                    management_api=lambda _endpoint: self.management,
+                ),
+            )
+            app.install_runtime(runtime)
+            self._seed(dynamodb, names)
+            invoke = self._invoker()
+            results["accepted message"] = self._measure(
+                lambda: invoke("r00", {"action": "message", "content": ACCEPTED, "id": "a1"})
+            )
+            results["rejected message"] = self._measure(
+                lambda: invoke("r01", {"action": "message", "content": REJECTED, "id": "b1"})
+            )
+            results["join (history translated before)"] = self._measure(
+                lambda: invoke(
+                    "new1",
+                    {"action": "init", "v": 2, "room": ROOM, "lang": "fr", "user": "Newcomer"},
+                )
+            )
+            invoke("new1", {"action": "leave"})
+            results["join (first reader of a new language)"] = self._measure(
+                lambda: invoke(
+                    "new2", {"action": "init", "v": 2, "room": ROOM, "lang": "ja", "user": "Nao"}
+                )
+            )
+            runtime.fanout_pool.shutdown()
+            runtime.translate_pool.shutdown()
+            app.install_runtime(None)
+        return results
+
+    def _measure(self, operation: Callable[[], Any]) -> Counter[str]:
+        self.calls.clear()
+        operation()
+        return Counter(self.calls)
+
+    def _invoker(self) -> Callable[[str, dict[str, Any]], Any]:
+        template = {
+            "requestContext": {
+                "routeKey": "$default",
+                "eventType": "MESSAGE",
+                "stage": "prod",
+                "apiId": "abc123",
+                "requestId": "count",
+                "connectionId": "",
+            },
+            "isBase64Encoded": False,
+        }
+
+        class Context:
+            function_name = "count"
+            memory_limit_in_mb = 512
+            invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:count"
+            aws_request_id = "count"
+
+            def get_remaining_time_in_millis(self) -> int:
+                return 25_000
+
+        def invoke(connection_id: str, frame: dict[str, Any]) -> Any:
+            event = json.loads(json.dumps(template))
+            event["requestContext"]["connectionId"] = connection_id
+            event["body"] = json.dumps(frame)
+            return app.lambda_handler(event, Context())
+
+        return invoke
+
+    def _seed(self, dynamodb: Any, names: dict[str, str]) -> None:
+        for connection_id, lang in READERS:
+            dynamodb.put_item(
+                TableName=names["ConnectionsTable"],
+                Item={
+                    "connectionId": {"S": connection_id},
+                    "room": {"S": ROOM},
+                    "lang": {"S": lang},
+                    "user": {"S": f"user-{connection_id}"},
+                    "v": {"N": "2"},
+                    "role": {"S": "user"},
+                    "connectedAt": {"N": "1763900000000"},
+                    "ttl": {"N": "1763908100"},
+                },
+            )
+        for n in range(HISTORY):
+            content = f"History message number {n}"
+            dynamodb.put_item(
+                TableName=names["MessagesTable"],
+                Item={
+                    "room": {"S": ROOM},
+                    "msgId": {"S": f"{1_763_000_000_000 + n:014d}-ABCDEFGHJK"},
+                    "user": {"S": "Old"},
+                    "lang": {"S": "en"},
+                    "content": {"S": content},
+                    "createdAt": {"N": str(1_763_000_000_000 + n)},
+                    "status": {"S": "published"},
+                    "sentiment": {"S": "POSITIVE"},
+                    "topics": {"M": {}},
+                    "roomTopics": {"L": []},
+                    "translations": {
+                        "M": {"fr": {"S": f"[fr] {content}"}, "de": {"S": f"[de] {content}"}}
+                    },
+                },
+            )
+
+
+def _by_service(calls: Counter[str]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for key, n in calls.items():
+        service = key.split(":", 1)[0]
+        totals[service] = totals.get(service, 0) + n
+    return totals
+
+
+def main() -> None:
+    """Print the BENCHMARKS.md table and each operation's detail."""
+    results = Scenario().run()
+    services = ["comprehend", "translate", "dynamodb", "apigatewaymanagementapi"]
+    print("| operation | service | ours | original |")
+    print("|---|---|---:|---:|")
+    for operation, calls in results.items():
+        ours = _by_service(calls)
+        for service in services:
+            print(
+                f"| {operation} | {service} | {ours.get(service, 0)} | "
+                f"{ORIGINAL[operation][service]} |"
+            )
+        print(
+            f"| {operation} | **total** | **{sum(ours.values())}** | "
+            f"**{sum(ORIGINAL[operation].values())}** |"
+        )
+    print()
+    for operation, calls in results.items():
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
+        print(f"- {operation}: {detail}")
+
+
+if __name__ == "__main__":
+    main()
