@@ -580,3 +580,20 @@ async def test_gateway_stop_closes_sockets_and_runs_disconnect(
     assert {e["requestContext"]["disconnectStatusCode"] for e in disconnects} == {1001}
     with pytest.raises(ConnectionRefusedError):
         await connect(gateway.ws_url, open_timeout=2)
+
+
+async def test_connections_api_handles_ids_with_slash_and_plus(
+    start_gateway: GatewayFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids with "/" and "+" (base64, as AWS's can be) round-trip through boto3's URL encoding."""
+    monkeypatch.setattr(events, "new_connection_id", lambda: "ab/cd+ef/ghIJKL=")
+    gateway = await start_gateway()
+    client = _client(gateway)
+    async with connect(gateway.ws_url) as ws:
+        (event,) = await _wait_log(tmp_path, "$connect")
+        assert event["requestContext"]["connectionId"] == "ab/cd+ef/ghIJKL="
+        await asyncio.to_thread(client.post_to_connection, ConnectionId="ab/cd+ef/ghIJKL=",
+                                Data=b"slash")
+        assert await asyncio.wait_for(ws.recv(), 5) == "slash"
+        info = await asyncio.to_thread(client.get_connection, ConnectionId="ab/cd+ef/ghIJKL=")
+        assert info["Identity"]["SourceIp"] == "127.0.0.1"
