@@ -325,14 +325,18 @@ function onHistory(frame) {
       settleOutbox(message);
     }
   };
+  // A large page may come as several frames (each under API Gateway's 32 KB frame size); only
+  // the last one (`final` not false) ends the request.
+  const final = frame.final !== false;
   if (frame.mode === 'before') {
-    if (frame.id === state.olderId) state.olderId = null;
     list.keepPosition(insertAll);
+    if (!final) return;
+    if (frame.id === state.olderId) state.olderId = null;
     state.hasOlder = Boolean(frame.hasMore);
   } else if (frame.mode === 'after') {
     const atBottom = list.isNearBottom();
     insertAll();
-    if (frame.hasMore) {
+    if (final && frame.hasMore) {
       // Too much was missed to page forward: start again from the latest page (older ones stay
       // reachable through "load older", so there is no gap).
       state.forceLatest = true;
