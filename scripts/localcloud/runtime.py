@@ -157,24 +157,29 @@ class _Worker:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         try:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "localcloud.gw_worker",
-                str(to_child_r),
-                str(from_child_w),
-                function_arn,
-                pass_fds=(to_child_r, from_child_w),
-                env=env,
-                cwd=cwd,
-                stdin=asyncio.subprocess.DEVNULL,
-                # Not in the terminal's process group: Ctrl-C goes to the gateway, which stops
-                # the environments itself once every $disconnect has run.
-                start_new_session=True,
-            )
-        finally:
-            os.close(to_child_r)
-            os.close(from_child_w)
+            try:
+                self.process = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "localcloud.gw_worker",
+                    str(to_child_r),
+                    str(from_child_w),
+                    function_arn,
+                    pass_fds=(to_child_r, from_child_w),
+                    env=env,
+                    cwd=cwd,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    # Not in the terminal's process group: Ctrl-C goes to the gateway, which
+                    # stops the environments itself once every $disconnect has run.
+                    start_new_session=True,
+                )
+            finally:
+                os.close(to_child_r)
+                os.close(from_child_w)
+        except BaseException:
+            os.close(to_child_w)
+            os.close(from_child_r)
+            raise
         self.writer, _ = await loop.connect_write_pipe(
             asyncio.Protocol, os.fdopen(to_child_w, "wb", buffering=0)
         )

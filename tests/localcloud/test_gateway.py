@@ -59,8 +59,14 @@ Resources:
 """
 
 
-def _template(tmp_path: Path, *, timeout: float = 5, routes: tuple[str, ...] = ()) -> Path:
-    keys = ("$connect", "$disconnect", "$default", *routes)
+def _template(
+    tmp_path: Path,
+    *,
+    timeout: float = 5,
+    routes: tuple[str, ...] = (),
+    builtin: tuple[str, ...] = ("$connect", "$disconnect", "$default"),
+) -> Path:
+    keys = (*builtin, *routes)
     lines = "\n".join(
         f"  Route{i}: {{Type: AWS::ApiGatewayV2::Route, Properties: {{ApiId: !Ref Api, "
         f"RouteKey: \"{key}\", Target: !Sub \"integrations/${{Integ}}\"}}}}"
@@ -80,10 +86,15 @@ async def start_gateway(tmp_path: Path) -> AsyncIterator[GatewayFactory]:
     started: list[Gateway] = []
 
     async def factory(
-        *, timeout: float = 5, routes: tuple[str, ...] = ("hello",), warm: int = 1, **options: Any
+        *,
+        timeout: float = 5,
+        routes: tuple[str, ...] = ("hello",),
+        builtin: tuple[str, ...] = ("$connect", "$disconnect", "$default"),
+        warm: int = 1,
+        **options: Any,
     ) -> Gateway:
         gateway = Gateway(
-            template_path=_template(tmp_path, timeout=timeout, routes=routes),
+            template_path=_template(tmp_path, timeout=timeout, routes=routes, builtin=builtin),
             function_env={"PROBE_LOG": str(tmp_path / "probe.log")},
             **options,
         )
@@ -597,3 +608,16 @@ async def test_connections_api_handles_ids_with_slash_and_plus(
         assert await asyncio.wait_for(ws.recv(), 5) == "slash"
         info = await asyncio.to_thread(client.get_connection, ConnectionId="ab/cd+ef/ghIJKL=")
         assert info["Identity"]["SourceIp"] == "127.0.0.1"
+
+
+async def test_gateway_without_default_route_answers_forbidden(
+    start_gateway: GatewayFactory,
+) -> None:
+    """With no $default (and no $connect) route, an unmatched frame gets API Gateway's Forbidden."""
+    gateway = await start_gateway(builtin=(), routes=("hello",))
+    async with connect(gateway.ws_url) as ws:  # no $connect route: every handshake is accepted
+        forbidden = await _ask(ws, {"action": "nope"})
+        routed = await _ask(ws, {"action": "hello"})
+    assert forbidden["message"] == "Forbidden"
+    assert len(forbidden["connectionId"]) == 16
+    assert routed["route"] == "hello"
