@@ -340,7 +340,7 @@ class ChatService:
             logger.info("duplicate client id replayed", extra={"message_id": result["messageId"]})
             self._answer_sender(connection, result, command.client_id)
             return
-        message, top = stored[0]
+        message, _top = stored[0]
         self._metrics.count(
             {"published": "MessagesPosted", "rejected": "MessagesRejected"}.get(
                 message.status, "MessagesHeld"
@@ -348,7 +348,7 @@ class ChatService:
         )
         self._answer_sender(connection, result, command.client_id)
         if message.visible:
-            self._deliver(message, top)
+            self._deliver(message)
 
     def history(self, connection: Connection, command: HistoryCommand) -> None:
         """Send a page of older messages, in the reader's language."""
@@ -478,17 +478,13 @@ class ChatService:
         except ConnectionGoneError:
             logger.info("sender gone before its answer")
 
-    def _deliver(self, message: Message, top: list[tuple[str, int]]) -> None:
+    def _deliver(self, message: Message) -> None:
         readers = self._connections.in_room(message.room)
         fresh = self._translate_missing(message, {r.lang for r in readers})
-        topics_event: RoomTopics | None = None
-        if message.topics and set(message.topics) & set(message.room_topics):
-            # The top topics changed only if this message raised one of them.
-            topics_event = RoomTopics(message.room, top)
 
         def events_for(reader: Connection) -> Sequence[Event]:
-            reading = reading_for(message, reader.lang, fresh)
-            return [reading] if topics_event is None else [reading, topics_event]
+            # The room's top topics ride on the message frame (roomTopics): one post per reader.
+            return [reading_for(message, reader.lang, fresh)]
 
         gone = self._outbox.broadcast(readers, events_for)
         self._prune(message.room, gone, readers)

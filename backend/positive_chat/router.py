@@ -38,6 +38,7 @@ __all__ = ["Route", "Router", "error_for"]
 logger = logging.getLogger(__name__)
 
 OK: dict[str, Any] = {"statusCode": 200}
+SUPPORTED_VERSIONS = frozenset({"1", "2"})
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,17 @@ class Router:
     # Routes -------------------------------------------------------------------------------
 
     def on_connect(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        """Accept the socket; nothing is stored until the client joins a room."""
-        logger.info("connect", extra={"connection_id": event["requestContext"]["connectionId"]})
+        """Accept the socket (nothing is stored until the client joins a room).
+
+        A ``?v=`` naming a protocol we do not speak is refused here, with 400, so such a client
+        fails at the handshake instead of on its first frame.
+        """
+        connection_id = event["requestContext"]["connectionId"]
+        version = (event.get("queryStringParameters") or {}).get("v")
+        if version is not None and version not in SUPPORTED_VERSIONS:
+            logger.info("connect refused", extra={"connection_id": connection_id, "v": version[:8]})
+            return {"statusCode": 400, "body": "unsupported protocol version"}
+        logger.info("connect", extra={"connection_id": connection_id})
         return OK
 
     def on_disconnect(self, event: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from conftest import FakeLambdaContext, Harness, emitted_metrics
 from positive_chat import app
@@ -95,3 +97,16 @@ def test_cold_start_metric_is_emitted_once(
     app.lambda_handler(harness.event("connect", "c1"), FakeLambdaContext())  # type: ignore[arg-type]
     app.lambda_handler(harness.event("connect", "c2"), FakeLambdaContext())  # type: ignore[arg-type]
     assert emitted_metrics(capsys.readouterr().out).get("ColdStart") == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [(None, 200), ({"v": "1"}, 200), ({"v": "2"}, 200), ({"v": "9"}, 400), ({"v": ""}, 400)],
+    ids=["no-version", "v1", "v2", "v9", "empty"],
+)
+def test_connect_refuses_unknown_protocol_version(
+    harness: Any, query: dict[str, str] | None, status: int
+) -> None:
+    """$connect answers 400 for a ?v= we do not speak, which refuses the handshake."""
+    event = harness.event("connect", "c-new", queryStringParameters=query)
+    assert harness.invoke(event)["statusCode"] == status
