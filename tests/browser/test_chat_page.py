@@ -203,9 +203,13 @@ def test_phone_sized_viewport(chat: Chat, room: str) -> None:
     expect(toggle).to_have_attribute("aria-expanded", "false")
     toggle.click()
     expect(toggle).to_have_attribute("aria-expanded", "true")
-    expect(sidebar).to_be_in_viewport()
+    expect(sidebar).to_be_in_viewport(ratio=1)  # slid fully in
     expect(phone.page.locator("#member-list")).to_contain_text("Sam")
     phone.shot("phone-sidebar")
+    phone.page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    expect(sidebar).not_to_be_in_viewport()
 
 
 def test_change_language_keeps_the_name(chat: Chat, room: str) -> None:
@@ -219,3 +223,22 @@ def test_change_language_keeps_the_name(chat: Chat, room: str) -> None:
     expect(person.message("A message before switching")).to_have_count(1)
     expect(person.page.locator("#member-list")).to_contain_text("Deutsch")
     expect(person.page.locator("#member-list")).to_contain_text("Jo")
+
+
+def test_new_messages_pill_when_scrolled_up(
+    chat: Chat, room: str, seed: Callable[..., list[str]]
+) -> None:
+    """A reader who scrolled up is not yanked down; a pill offers the new messages instead."""
+    seed(room, [f"Earlier note {n:02d}" for n in range(1, 31)])
+    reader = chat().join("Ira", room, "en")
+    expect(reader.message("Earlier note 30")).to_be_in_viewport()
+    scroller = reader.page.locator("#log-scroller")
+    scroller.evaluate("el => { el.scrollTop = el.scrollHeight / 2; }")
+
+    seed(room, ["A fresh and friendly note"], user="Writer")
+    pill = reader.page.get_by_role("button", name=re.compile("new message"))
+    expect(pill).to_be_visible()
+    expect(reader.message("A fresh and friendly note")).not_to_be_in_viewport()
+    pill.click()
+    expect(reader.message("A fresh and friendly note")).to_be_in_viewport()
+    expect(pill).to_be_hidden()

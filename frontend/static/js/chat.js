@@ -64,6 +64,7 @@ const ui = {
   leave: byId('leave-button'),
   sidebar: byId('sidebar'),
   sidebarToggle: byId('sidebar-toggle'),
+  sidebarClose: byId('sidebar-close'),
   announcer: byId('announcer'),
 };
 
@@ -719,8 +720,7 @@ ui.switchForm.addEventListener('submit', (event) => {
   const room = ui.switchRoom.value.trim();
   if (!showFieldError(ui.switchRoom, checkRoom(room))) { ui.switchRoom.focus(); return; }
   switchTo(room, state.lang);
-  ui.sidebar.classList.remove('open');
-  ui.sidebarToggle.setAttribute('aria-expanded', 'false');
+  setSidebar(false);
   ui.input.focus();
 });
 
@@ -754,10 +754,22 @@ ui.copyLink.addEventListener('click', async () => {
   setTimeout(() => setText(ui.copyLink, 'Copy room link'), 2000);
 });
 
-ui.sidebarToggle.addEventListener('click', () => {
-  const open = ui.sidebar.classList.toggle('open');
+function setSidebar(open) {
+  ui.sidebar.classList.toggle('open', open);
   ui.sidebarToggle.setAttribute('aria-expanded', String(open));
   if (open) ui.sidebar.querySelector('h2')?.focus();
+}
+
+ui.sidebarToggle.addEventListener('click', () => setSidebar(!ui.sidebar.classList.contains('open')));
+ui.sidebarClose.addEventListener('click', () => {
+  setSidebar(false);
+  ui.sidebarToggle.focus();
+});
+ui.sidebar.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && ui.sidebar.classList.contains('open')) {
+    setSidebar(false);
+    ui.sidebarToggle.focus();
+  }
 });
 
 // ---------------------------------------------------------------- start
