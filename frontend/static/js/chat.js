@@ -540,9 +540,14 @@ function settleOutbox(message) {
   return Boolean(item) || message.user === state.name;
 }
 
+// A message normally gets its ack within a second or two; past this, check the connection is
+// still alive (a dead one is replaced and the message resent with the same id).
+const ACK_PROBE_MS = 8000;
+
 function sendItem(item) {
   if (socket.send({ action: 'message', content: item.content, id: item.clientId })) {
     setOutboxState(item, 'sending');
+    setTimeout(() => { if (item.state === 'sending') socket.probe(); }, ACK_PROBE_MS);
   }
 }
 

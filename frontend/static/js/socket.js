@@ -108,6 +108,14 @@ export class ChatSocket extends EventTarget {
     this.#open();
   }
 
+  /**
+   * Check the connection now (e.g. a message has waited too long for its ack): a ping that gets
+   * no answer within the pong timeout drops the socket and reconnects.
+   */
+  probe() {
+    if (this.isOpen && this.#timers.pong === null) this.#ping();
+  }
+
   /** The owner calls this once the server accepted the session (e.g. `joined`): backoff resets. */
   markHealthy() { this.#attempt = 0; }
 
