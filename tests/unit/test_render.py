@@ -182,7 +182,10 @@ def test_render_site_escapes_hostile_settings(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "origin"),
     [
-        ("wss://abc.execute-api.us-east-1.amazonaws.com/prod", "wss://abc.execute-api.us-east-1.amazonaws.com"),
+        (
+            "wss://abc.execute-api.us-east-1.amazonaws.com/prod",
+            "wss://abc.execute-api.us-east-1.amazonaws.com",
+        ),
         ("ws://127.0.0.1:8000/local", "ws://127.0.0.1:8000"),
         ("wss://Chat.Example.com", "wss://chat.example.com"),
         ("ws://[::1]:9000/x", "ws://[::1]:9000"),
@@ -297,7 +300,10 @@ def test_render_frontend_script_wraps_the_cli(tmp_path: Path) -> None:
             str(ROOT / "scripts" / "render-frontend"),
             *("--ws-url", WS_URL, "--out", str(tmp_path / "out")),
         ],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "index.html").is_file()
