@@ -115,6 +115,12 @@ class RunningCloud:
         return self.start()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last: the fast suites report first, and Playwright's event loop
+    (alive while a browser module runs) never overlaps an asyncio test."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def start_local_cloud(
     tmp_path_factory: pytest.TempPathFactory,

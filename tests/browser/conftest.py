@@ -41,9 +41,13 @@ TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium for the whole session."""
+    """Headless Debian Chromium for one test module.
+
+    Module scope, not session: Playwright's sync API keeps an event loop running in the main
+    thread while it is open, and every asyncio test that runs after it would then fail.
+    """
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/setup --dev (installs Debian's chromium)")
     with sync_playwright() as playwright:
