@@ -347,6 +347,7 @@ def failure_for(
         room=room,
         timestamp=timestamp,
         client_id=client_id,
+        retry_after=getattr(err, "retry_after", None),  # RATE_LIMITED, MUTED, ...
     )
 
 

@@ -31,6 +31,7 @@ from .connections import ConnectionsApiFactory
 from .idempotency import PowertoolsOnceGate
 from .language import AmazonTranslator, ComprehendAnalyzer
 from .outbox import Outbox
+from .ratelimit import RateLimit, RateLimiter
 from .router import Router
 from .store import DynamoConnectionStore, DynamoMessageStore, DynamoTopicStore
 
@@ -147,6 +148,11 @@ class Runtime:
         self.fanout_pool = ThreadPoolExecutor(settings.fanout_workers, "fanout")
         self.translate_pool = ThreadPoolExecutor(settings.translate_workers, "translate")
         self.notice_cache: dict[tuple[str, str], str] = {}
+        self.limiter = RateLimiter(
+            self.connections,
+            self.clock,
+            RateLimit(settings.rate_limit_per_second, settings.rate_limit_burst),
+        )
 
     def router_for(self, event: Mapping[str, Any]) -> Router:
         """A router whose replies go to the event's API stage."""
@@ -166,7 +172,7 @@ class Runtime:
             translate_pool=self.translate_pool,
             notice_cache=self.notice_cache,
         )
-        return Router(chat, outbox, self.clock)
+        return Router(chat, outbox, self.clock, limiter=self.limiter)
 
 
 def build_runtime(settings: Settings | None = None, clients: Clients | None = None) -> Runtime:

@@ -22,6 +22,8 @@ __all__ = [
     "HISTORY_PAGE",
     "NAME_MAX_CHARS",
     "NOTICE_USER",
+    "RATE_LIMIT_BURST",
+    "RATE_LIMIT_PER_SECOND",
     "ROOM_MAX_CHARS",
     "TOPIC_MAX_CHARS",
     "TOP_TOPICS",
@@ -53,6 +55,10 @@ TOP_TOPICS = 3
 TOPIC_MAX_CHARS = 100
 NOTICE_USER = "Positive Chat"
 
+# Rate limiting per connection (docs/reliability.md): a token bucket; every frame costs a token.
+RATE_LIMIT_PER_SECOND = 5.0  # tokens earned back per second (sustained frames per second)
+RATE_LIMIT_BURST = 30  # bucket size: frames a quiet connection may send at once
+
 # API Gateway closes a connection after 2 h; $disconnect is best effort, so TTL cleans leftovers.
 CONNECTION_TTL_SECONDS = 2 * 3600 + 15 * 60
 
@@ -78,6 +84,9 @@ class Settings:
     translate_workers: int = 8
     # Idempotency window for client ids (seconds)
     idempotency_seconds: int = 24 * 3600
+    # Per-connection token bucket (RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST)
+    rate_limit_per_second: float = RATE_LIMIT_PER_SECOND
+    rate_limit_burst: int = RATE_LIMIT_BURST
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -99,6 +108,10 @@ class Settings:
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
             fanout_workers=_positive_int(environ, "FANOUT_WORKERS", 32),
             translate_workers=_positive_int(environ, "TRANSLATE_WORKERS", 8),
+            rate_limit_per_second=_positive_float(
+                environ, "RATE_LIMIT_PER_SECOND", RATE_LIMIT_PER_SECOND
+            ),
+            rate_limit_burst=_positive_int(environ, "RATE_LIMIT_BURST", RATE_LIMIT_BURST),
         )
 
 
@@ -112,4 +125,17 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from err
     if value < 1:
         raise ConfigurationError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as err:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from err
+    if not 0 < value < float("inf"):
+        raise ConfigurationError(f"{name} must be a positive number, got {raw!r}")
     return value

@@ -32,6 +32,7 @@ from .errors import (
     UnknownActionError,
 )
 from .model import Connection, HistoryCommand, JoinCommand, PingCommand, PostCommand
+from .ratelimit import RateLimiter
 
 __all__ = ["Route", "Router", "error_for"]
 
@@ -60,10 +61,18 @@ def error_for(exc: BaseException) -> ChatError:
 class Router:
     """Resolves one API Gateway WebSocket event."""
 
-    def __init__(self, chat: ChatService, outbox: Outbox, clock: Clock) -> None:
+    def __init__(
+        self,
+        chat: ChatService,
+        outbox: Outbox,
+        clock: Clock,
+        *,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self._chat = chat
         self._outbox = outbox
         self._clock = clock
+        self._limiter = limiter
         self._routes: dict[str, Route] = {
             "init": Route(PARSERS["init"], self._on_init),
             "message": Route(PARSERS["message"], self._on_message),
@@ -121,8 +130,14 @@ class Router:
         frame: Mapping[str, Any] = {}
         action: str | None = None
         try:
-            frame = parse_body(event.get("body"), is_base64=bool(event.get("isBase64Encoded")))
-            action = action_of(frame)
+            try:
+                frame = parse_body(event.get("body"), is_base64=bool(event.get("isBase64Encoded")))
+                action = action_of(frame)
+            finally:
+                # Every frame spends a token, even one that is not JSON; parsed first only so
+                # that a RATE_LIMITED answer can name the frame's action and client id.
+                if self._limiter is not None:
+                    self._limiter.spend(connection_id)
             route = self._routes.get(action)
             if route is None:
                 raise UnknownActionError(f"unknown action {action[:40]!r}")

@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import ServiceUnavailableError
 from .model import Connection, Message, MessagePage
+from .ratelimit import TatSwap
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -209,6 +210,41 @@ class DynamoConnectionStore:
             )
         old = response.get("Attributes")
         return _connection(from_item(old)) if old else None
+
+    def swap_rate_tat(
+        self, connection_id: str, *, expected: int | None, now: int, new: int
+    ) -> TatSwap:
+        """Set the rate limiter's ``rlTat`` to ``new`` if it is still ``expected`` (None: absent
+        or not after ``now``); never creates an item. On a failed condition, say what is there."""
+        values: dict[str, Any] = {":new": {"N": str(new)}}
+        names = {"#tat": "rlTat"}
+        if expected is None:
+            condition = "attribute_exists(#id) AND (attribute_not_exists(#tat) OR #tat <= :now)"
+            values[":now"] = {"N": str(now)}
+            names["#id"] = "connectionId"
+        else:
+            condition = "#tat = :expected"
+            values[":expected"] = {"N": str(expected)}
+        with _service_errors("UpdateItem"):
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key={"connectionId": {"S": connection_id}},
+                    UpdateExpression="SET #tat = :new",
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except ClientError as err:
+                if not _is_conditional_failure(err):
+                    raise
+                old: Mapping[str, Any] | None = err.response.get("Item")  # type: ignore[assignment]
+                if not old:
+                    return TatSwap(done=False, exists=False)
+                tat = from_item(old).get("rlTat")
+                return TatSwap(done=False, current=int(tat) if tat is not None else None)
+        return TatSwap(done=True)
 
     def in_room(self, room: str) -> list[Connection]:
         """Every connection in ``room`` (all pages of the ByRoom index)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -307,3 +308,76 @@ def test_render_frontend_script_wraps_the_cli(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "index.html").is_file()
+
+
+# ---------------------------------------------------------------- the moderator console page
+
+
+@pytest.mark.parametrize("name", ["index.html", "moderator.html"], ids=["chat", "moderator"])
+def test_render_site_pages_share_the_strict_policy(site: Path, name: str) -> None:
+    """Every page has the same CSP, external module scripts only, and no handlers or styles."""
+    page = _parse(site / name)
+    metas = page.find("meta", http_equiv="Content-Security-Policy")
+    assert [meta["content"] for meta in metas] == [content_security_policy(WS_URL)]
+    for attrs, body in page.script_bodies:
+        if attrs.get("type") == "application/json":
+            continue
+        assert attrs.get("type") == "module", "inline script"
+        assert attrs.get("src"), "inline script"
+        assert body.strip() == ""
+    for tag, attrs in page.tags:
+        assert not any(attr.startswith("on") for attr in attrs), tag
+        assert "style" not in attrs, tag
+
+
+def test_render_site_writes_the_moderator_console(site: Path) -> None:
+    """moderator.html loads moderator.js and every asset it references exists."""
+    page = _parse(site / "moderator.html")
+    scripts = [a["src"] for a in page.find("script", type="module")]
+    assert len(scripts) == 1
+    assert (scripts[0] or "").endswith("js/moderator.js")
+    refs = [a["href"] for a in page.find("link") if a.get("href")] + scripts
+    refs += [a["src"] for a in page.find("img") if a.get("src")]
+    for ref in refs:
+        assert ref is not None
+        assert (site / ref).is_file(), ref
+    assert _settings(page)["wsUrl"] == WS_URL
+
+
+def test_moderator_secret_field_can_never_reach_a_url(site: Path) -> None:
+    """The secret is a nameless password field in a form with no action; CSP forbids submits."""
+    page = _parse(site / "moderator.html")
+    secret_inputs = page.find("input", id="signin-secret")
+    assert len(secret_inputs) == 1
+    secret = secret_inputs[0]
+    assert secret.get("type") == "password"
+    assert secret.get("autocomplete") == "current-password"
+    assert "name" not in secret  # a nameless field is never serialized into a query string
+    forms = page.find("form", id="signin-form")
+    assert len(forms) == 1
+    assert "action" not in forms[0]
+    assert "method" not in forms[0]
+    assert "form-action 'none'" in content_security_policy(WS_URL)
+    assert [a for a in page.find("label") if a.get("for") == "signin-secret"] != []
+
+
+def test_moderator_page_settings_hold_no_secret(site: Path) -> None:
+    """The settings island of the console is the public one: no secret or parameter name."""
+    settings = _settings(_parse(site / "moderator.html"))
+    assert set(settings) == set(_settings(_parse(site / "index.html")))
+    blob = json.dumps(settings).lower()
+    assert "secret" not in blob
+    assert "parameter" not in blob
+
+
+def test_moderator_page_documents_the_keyboard_shortcuts(site: Path) -> None:
+    """The help dialog lists j, k, a, r, / and ? and each control labels its inputs."""
+    html = (site / "moderator.html").read_text(encoding="utf-8")
+    page = _parse(site / "moderator.html")
+    assert len(page.find("dialog", id="help-dialog")) == 1
+    shortcuts = re.findall(r"<dt><kbd>([^<]+)</kbd></dt>", html)
+    assert {"j", "k", "a", "r", "/", "?"} <= set(shortcuts)
+    labelled = {attrs.get("for") for attrs in page.find("label")}
+    for tag, attrs in page.tags:
+        if tag in ("input", "select", "textarea"):
+            assert attrs.get("id") in labelled, attrs

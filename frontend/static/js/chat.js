@@ -283,6 +283,7 @@ const HANDLERS = {
   held: onHeld,
   presence: onPresence,
   topics: onTopics,
+  deleted: onDeleted,
   error: onError,
   pong: () => {},
   left: () => {},
@@ -415,6 +416,15 @@ function onPresence(frame) {
   list.appendNotice(renderNotice(text));
   announce(text);
   if (atBottom) list.scrollToBottom();
+}
+
+/** A moderator deleted a message: it leaves the page (and the resume point moves if needed). */
+function onDeleted(frame) {
+  if (!forThisRoom(frame) || typeof frame.messageId !== 'string') return;
+  if (list.remove(frame.messageId)) {
+    announce('A moderator removed a message.');
+    renderLogTop();
+  }
 }
 
 function onTopics(frame) {

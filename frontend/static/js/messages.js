@@ -122,6 +122,16 @@ export class MessageList {
     return true;
   }
 
+  /** Remove the row of a message (a moderator deleted it); false if it was not shown. */
+  remove(messageId) {
+    const row = this.#rows.get(messageId);
+    if (!row) return false;
+    row.remove();
+    this.#rows.delete(messageId);
+    this.#ids.splice(this.#ids.indexOf(messageId), 1);
+    return true;
+  }
+
   /** Append a notice after everything shown so far. */
   appendNotice(row) { this.#list.append(row); }
 
