@@ -30,6 +30,7 @@ from .config import Settings
 from .connections import ConnectionsApiFactory
 from .idempotency import PowertoolsOnceGate
 from .language import AmazonTranslator, ComprehendAnalyzer
+from .levers import CostLevers, compose_language_ports
 from .outbox import Outbox
 from .ratelimit import RateLimit, RateLimiter
 from .router import Router
@@ -126,14 +127,22 @@ class Runtime:
     clients: Clients
     clock: Any = field(default_factory=SystemClock)
     metrics_sink: Any = field(default_factory=lambda: PowertoolsMetricsSink(metrics))
+    # Off unless given: build_runtime reads them from the environment (everything on).
+    levers: CostLevers = field(default_factory=CostLevers)
 
     def __post_init__(self) -> None:
         settings, clients = self.settings, self.clients
         self.connections = DynamoConnectionStore(clients.dynamodb, settings.connections_table)
         self.messages = DynamoMessageStore(clients.dynamodb, settings.messages_table)
         self.topics = DynamoTopicStore(clients.dynamodb, settings.topics_table)
-        self.analyzer = ComprehendAnalyzer(clients.comprehend)
-        self.translator = AmazonTranslator(clients.translate)
+        self.language = compose_language_ports(
+            self.levers,
+            ComprehendAnalyzer(clients.comprehend),
+            AmazonTranslator(clients.translate),
+            clients.dynamodb,
+        )
+        self.analyzer = self.language.analyzer
+        self.translator = self.language.translator
         self.once = PowertoolsOnceGate(
             DynamoDBPersistenceLayer(
                 table_name=settings.idempotency_table, boto3_client=clients.dynamodb
@@ -171,6 +180,7 @@ class Runtime:
             clock=self.clock,
             translate_pool=self.translate_pool,
             notice_cache=self.notice_cache,
+            detector=self.language.detector,
         )
         return Router(chat, outbox, self.clock, limiter=self.limiter)
 
@@ -178,7 +188,11 @@ class Runtime:
 def build_runtime(settings: Settings | None = None, clients: Clients | None = None) -> Runtime:
     """Compose the runtime from the environment (or from what a test passes)."""
     settings = settings or Settings.from_env(os.environ)
-    return Runtime(settings=settings, clients=clients or Clients.create(settings))
+    return Runtime(
+        settings=settings,
+        clients=clients or Clients.create(settings),
+        levers=CostLevers.from_env(os.environ),
+    )
 
 
 _runtime: Runtime | None = None

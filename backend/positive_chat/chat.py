@@ -61,6 +61,7 @@ __all__ = [
     "ChatService",
     "Clock",
     "ConnectionRepository",
+    "LanguageGuesser",
     "MessageRepository",
     "MetricsSink",
     "OnceGate",
@@ -144,6 +145,12 @@ class Translator(Protocol):
     def translate(self, text: str, source: str, target: str) -> str: ...
 
 
+class LanguageGuesser(Protocol):
+    """An offline detector: True only when sure ``text`` is in ``lang`` (never raises)."""
+
+    def confirms(self, text: str, lang: str) -> bool: ...
+
+
 class Outbox(Protocol):
     """Sends events to connections, rendered for each one's protocol version."""
 
@@ -214,6 +221,7 @@ class ChatService:
         clock: Clock,
         translate_pool: Executor,
         notice_cache: MutableMapping[tuple[str, str], str],
+        detector: LanguageGuesser | None = None,
     ) -> None:
         self._connections = connections
         self._messages = messages
@@ -227,6 +235,8 @@ class ChatService:
         self._pool = translate_pool
         # Notice translations live as long as the execution environment (shared across events).
         self._notice_cache = notice_cache
+        # Cost lever: an in-Lambda detector that, when sure, spares DetectDominantLanguage.
+        self._detector = detector
 
     # Connections -------------------------------------------------------------------------
 
@@ -446,6 +456,9 @@ class ChatService:
     def _decide_language(self, content: str, chosen: str) -> str:
         """Comprehend's answer for long enough text when sure and served; else the sender's."""
         if len(content.strip()) < DETECTION_MIN_CHARS:
+            return chosen
+        if self._detector is not None and self._detector.confirms(content, chosen):
+            self._metrics.count("LanguageDetectionsSkipped")
             return chosen
         try:
             detected = self._analyzer.detect_language(content)

@@ -39,6 +39,7 @@ TABLES = {
     "MessagesTable": "test-messages",
     "TopicsTable": "test-topics",
     "IdempotencyTable": "test-idempotency",
+    "CacheTable": "test-cache",
 }
 
 
