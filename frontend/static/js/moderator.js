@@ -221,8 +221,9 @@ function showSignin(message = '', field = null) {
   document.title = 'Moderator sign-in · Positive Chat';
   ui.signinButton.disabled = Date.now() < state.throttledUntil;
   setText(ui.signinButton, 'Sign in');
-  setText(ui.signinError, message);
-  ui.signinError.hidden = !message;
+  // A message about one field shows beside that field only.
+  setText(ui.signinError, field ? '' : message);
+  ui.signinError.hidden = !message || Boolean(field);
   if (field === 'name') {
     showFieldError(ui.signinName, message);
     ui.signinName.focus();
@@ -628,10 +629,11 @@ function renderCounts() {
     chip.addEventListener('click', () => applyFilter(state.filter === room ? '' : room));
     return chip;
   });
-  ui.queueSummary.replaceChildren(
-    el('span', { text: `${parts.join(': ')}.` }),
-    chips.length > 1 || (chips.length === 1 && state.filter) ? el('span', { className: 'room-chips' }, [' By room: ', ...chips]) : null,
-  );
+  const summary = [el('span', { text: `${parts.join(': ')}.` })];
+  if (chips.length > 1 || (chips.length === 1 && state.filter)) {
+    summary.push(el('span', { className: 'room-chips' }, ['By room:', ...chips]));
+  }
+  ui.queueSummary.replaceChildren(...summary);
   if (!ui.consoleView.hidden) document.title = `${pending > 0 ? `(${pending}) ` : ''}Moderator console · Positive Chat`;
 }
 
@@ -653,11 +655,16 @@ const FLAG_REASONS = {
   SERVICE_UNAVAILABLE: 'Why flagged: held, the language services were unavailable so it was not checked',
 };
 const SCORE_NAMES = ['Negative', 'Mixed', 'Neutral', 'Positive'];
+// Meter colours: a high Negative score shows as bad, a high Positive score as good.
+const METER_ZONES = {
+  Negative: { low: 0.34, high: 0.66, optimum: 0 },
+  Positive: { low: 0.34, high: 0.66, optimum: 1 },
+};
 let rowCounter = 0;
 
 function renderScores(item) {
   if (!item.scores || typeof item.scores !== 'object') {
-    return el('p', { className: 'flag-scores hint', text: 'Sentiment: not checked' });
+    return el('p', { className: 'flag-scores hint', text: 'Sentiment: not checked yet' });
   }
   const scores = SCORE_NAMES
     .filter((name) => Number.isFinite(Number(item.scores[name])))
@@ -666,7 +673,7 @@ function renderScores(item) {
       const percent = `${Math.round(value * 100)}%`;
       return el('li', {}, [
         el('span', { text: name }),
-        el('meter', { attrs: { min: 0, max: 1, value, 'aria-label': `${name} score` }, text: percent }),
+        el('meter', { attrs: { min: 0, max: 1, value, ...METER_ZONES[name], 'aria-label': `${name} score` }, text: percent }),
         el('span', { className: 'score-value', text: percent }),
       ]);
     });
