@@ -28,6 +28,7 @@ from .errors import (
     ConnectionGoneError,
     LanguageServiceError,
     NotJoinedError,
+    ServiceUnavailableError,
     TranslationError,
 )
 from .languages import has_sentiment, served_code
@@ -440,18 +441,31 @@ class ChatService:
             topics = {}
         if topics:
             self._topics.add(room, topics)
-        top = self._topics.top(room, TOP_TOPICS)
-        room_topics = tuple(name for name, _ in top)
-        message = replace(
-            base,
-            sentiment=sentiment.label,
-            sentiment_score=sentiment.scores,
-            topics=topics,
-            room_topics=room_topics,
-            translations=translations,
-        )
-        self._messages.put(message)
+        try:
+            top = self._topics.top(room, TOP_TOPICS)
+            room_topics = tuple(name for name, _ in top)
+            message = replace(
+                base,
+                sentiment=sentiment.label,
+                sentiment_score=sentiment.scores,
+                topics=topics,
+                room_topics=room_topics,
+                translations=translations,
+            )
+            self._messages.put(message)
+        except ServiceUnavailableError:
+            # Nothing half-written: the message was not stored, so its topics do not count.
+            self._give_back_topics(room, topics)
+            raise
         return message, top
+
+    def _give_back_topics(self, room: str, topics: Mapping[str, int]) -> None:
+        if not topics:
+            return
+        try:
+            self._topics.add(room, {name: -count for name, count in topics.items()})
+        except ServiceUnavailableError:
+            logger.error("topic counts of an unstored message could not be given back")
 
     def _decide_language(self, content: str, chosen: str) -> str:
         """Comprehend's answer for long enough text when sure and served; else the sender's."""
@@ -492,7 +506,15 @@ class ChatService:
             logger.info("sender gone before its answer")
 
     def _deliver(self, message: Message) -> None:
-        readers = self._connections.in_room(message.room)
+        # The message is stored (and acked) before this: delivery is best effort from here on.
+        # Storage failing now must not tell the sender "nothing was stored"; readers who miss
+        # the frame get the message from history when they resume (init with ``after``).
+        try:
+            readers = self._connections.in_room(message.room)
+        except ServiceUnavailableError:
+            logger.warning("delivery skipped: readers unknown", extra={"room": message.room})
+            self._metrics.count("DeliveriesSkipped")
+            return
         fresh = self._translate_missing(message, {r.lang for r in readers})
 
         def events_for(reader: Connection) -> Sequence[Event]:

@@ -434,16 +434,30 @@ class DynamoTopicStore:
         self._table = table
 
     def add(self, room: str, counts: Mapping[str, int]) -> None:
-        """Add each topic's count to the room's counters (one atomic ADD per topic)."""
-        for topic, count in counts.items():
-            with _service_errors("UpdateItem"):
-                self._client.update_item(
-                    TableName=self._table,
-                    Key={"room": {"S": room}, "topic": {"S": topic}},
-                    UpdateExpression="ADD #num :n",
-                    ExpressionAttributeNames={"#num": "num"},
-                    ExpressionAttributeValues={":n": {"N": str(count)}},
-                )
+        """Add each topic's count to the room's counters (one atomic ADD per topic); if one
+        fails, the counts already added are taken back (best effort) before raising."""
+        added: dict[str, int] = {}
+        try:
+            for topic, count in counts.items():
+                self._add_one(room, topic, count)
+                added[topic] = count
+        except ServiceUnavailableError:
+            for topic, count in added.items():
+                try:
+                    self._add_one(room, topic, -count)
+                except ServiceUnavailableError:
+                    logger.error("could not take back a topic count", extra={"room": room})
+            raise
+
+    def _add_one(self, room: str, topic: str, count: int) -> None:
+        with _service_errors("UpdateItem"):
+            self._client.update_item(
+                TableName=self._table,
+                Key={"room": {"S": room}, "topic": {"S": topic}},
+                UpdateExpression="ADD #num :n",
+                ExpressionAttributeNames={"#num": "num"},
+                ExpressionAttributeValues={":n": {"N": str(count)}},
+            )
 
     def top(self, room: str, limit: int) -> list[tuple[str, int]]:
         """The room's ``limit`` most counted topics, most counted first."""
@@ -458,4 +472,5 @@ class DynamoTopicStore:
                 Limit=limit,
             )
         rows = [from_item(item) for item in response.get("Items", [])]
-        return [(str(row["topic"]), int(row["num"])) for row in rows]
+        # A count taken back (a message that was never stored) can leave 0: not a topic.
+        return [(str(row["topic"]), int(row["num"])) for row in rows if int(row["num"]) > 0]
