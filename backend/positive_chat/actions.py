@@ -28,6 +28,11 @@ from .config import (
     FRAME_SPLIT_BYTES,
     HISTORY_MAX_PAGE,
     HISTORY_PAGE,
+    MOD_MUTE_MAX_MINUTES,
+    MOD_PAGE,
+    MOD_REASON_MAX_CHARS,
+    MOD_SECRET_MAX_CHARS,
+    MODERATOR_DEFAULT_NAME,
     NAME_MAX_CHARS,
     NOTICE_USER,
     ROOM_MAX_CHARS,
@@ -50,8 +55,16 @@ from .errors import (
 from .languages import LANGUAGES
 from .model import (
     Accepted,
+    AuditCommand,
+    AuditEntry,
+    AuditPage,
+    DecideCommand,
+    Decided,
+    Decision,
+    Deleted,
     Event,
     Failure,
+    Flagged,
     HistoryCommand,
     HistoryPage,
     JoinCommand,
@@ -59,12 +72,18 @@ from .model import (
     LeaveCommand,
     Left,
     Message,
+    ModAuthCommand,
+    ModeratorSignedIn,
+    MuteCommand,
     PingCommand,
     Pong,
     PostCommand,
     Presence,
+    QueueCommand,
     Reading,
     Refused,
+    Resolved,
+    ReviewQueue,
     RoomTopics,
 )
 
@@ -73,6 +92,7 @@ __all__ = [
     "PARSERS",
     "Command",
     "action_of",
+    "audit_entry",
     "check_name",
     "client_id_of",
     "encode",
@@ -82,12 +102,29 @@ __all__ = [
     "parse_history",
     "parse_join",
     "parse_leave",
+    "parse_mod_audit",
+    "parse_mod_auth",
+    "parse_mod_decide",
+    "parse_mod_mute",
+    "parse_mod_queue",
     "parse_ping",
     "parse_post",
     "render",
+    "review_item",
 ]
 
-Command = JoinCommand | PostCommand | HistoryCommand | LeaveCommand | PingCommand
+Command = (
+    JoinCommand
+    | PostCommand
+    | HistoryCommand
+    | LeaveCommand
+    | PingCommand
+    | ModAuthCommand
+    | QueueCommand
+    | DecideCommand
+    | MuteCommand
+    | AuditCommand
+)
 
 LIMITS: Mapping[str, int] = {
     "contentChars": CONTENT_MAX_CHARS,
@@ -138,6 +175,55 @@ _HISTORY_SCHEMA: dict[str, Any] = {
     },
 }
 _BARE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {"id": _CLIENT_ID}}
+
+# Moderation (v2 only)
+_ROOM = {"type": "string", "minLength": 1, "maxLength": ROOM_MAX_CHARS}
+_MESSAGE_ID_FIELD = {"type": "string", "minLength": 1, "pattern": _MESSAGE_ID}
+_REASON = {"type": "string", "maxLength": MOD_REASON_MAX_CHARS}
+_MOD_LIMIT = {"type": "integer", "minimum": 1, "maximum": HISTORY_MAX_PAGE}
+_MOD_AUTH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["secret"],
+    "properties": {
+        "secret": {"type": "string", "minLength": 1, "maxLength": MOD_SECRET_MAX_CHARS},
+        "name": _STRING,
+        "id": _CLIENT_ID,
+    },
+}
+_MOD_QUEUE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "room": _ROOM,
+        "after": _MESSAGE_ID_FIELD,
+        "limit": _MOD_LIMIT,
+        "id": _CLIENT_ID,
+    },
+}
+_MOD_DECIDE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["room", "messageId"],
+    "properties": {
+        "room": _ROOM,
+        "messageId": _MESSAGE_ID_FIELD,
+        "reason": _REASON,
+        "id": _CLIENT_ID,
+    },
+}
+_MOD_MUTE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["room", "user", "minutes"],
+    "properties": {
+        "room": _ROOM,
+        "user": _STRING,
+        "minutes": {"type": "integer", "minimum": 0, "maximum": MOD_MUTE_MAX_MINUTES},
+        "reason": _REASON,
+        "id": _CLIENT_ID,
+    },
+}
+_MOD_AUDIT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"after": _MESSAGE_ID_FIELD, "limit": _MOD_LIMIT, "id": _CLIENT_ID},
+}
 
 # Which error a broken rule becomes, when the field has its own code.
 _FIELD_CODES: Mapping[tuple[str, str], type[FieldError]] = {
@@ -218,18 +304,22 @@ def _check_room(room: str) -> str:
     return room
 
 
+def _check_text(text: str, field: str) -> None:
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cs":  # a lone surrogate from a "\ud800" escape is not text
+            raise InvalidFieldError(f"{field} is not valid Unicode text", field=field)
+        if category == "Cc" and char not in "\n\t":
+            raise ControlCharactersError(
+                f"{field} holds control characters (only newline and tab are allowed)",
+                field=field,
+            )
+
+
 def _check_content(content: str) -> str:
     if not content.strip():
         raise EmptyFieldError("content is only whitespace", field="content")
-    for char in content:
-        category = unicodedata.category(char)
-        if category == "Cs":  # a lone surrogate from a "\ud800" escape is not text
-            raise InvalidFieldError("content is not valid Unicode text", field="content")
-        if category == "Cc" and char not in "\n\t":
-            raise ControlCharactersError(
-                "content holds control characters (only newline and tab are allowed)",
-                field="content",
-            )
+    _check_text(content, "content")
     if len(content.encode("utf-8")) > CONTENT_MAX_BYTES:
         raise TooLongError(
             f"content is longer than {CONTENT_MAX_BYTES} UTF-8 bytes", field="content"
@@ -326,12 +416,88 @@ def parse_ping(frame: Mapping[str, Any]) -> PingCommand:
     return PingCommand(client_id=frame.get("id"))
 
 
+def parse_mod_auth(frame: Mapping[str, Any]) -> ModAuthCommand:
+    """``mod.auth``: the secret is only length-checked; ``name`` defaults to "moderator"."""
+    _validated(frame, _MOD_AUTH_SCHEMA)
+    name = frame.get("name")
+    return ModAuthCommand(
+        secret=frame["secret"],
+        name=check_name(name, field="name") if name is not None else MODERATOR_DEFAULT_NAME,
+        client_id=frame.get("id"),
+    )
+
+
+def parse_mod_queue(frame: Mapping[str, Any]) -> QueueCommand:
+    """``mod.queue``."""
+    _validated(frame, _MOD_QUEUE_SCHEMA)
+    room = frame.get("room")
+    return QueueCommand(
+        room=_check_room(room) if room is not None else None,
+        after=frame.get("after"),
+        limit=int(frame.get("limit", MOD_PAGE)),
+        client_id=frame.get("id"),
+    )
+
+
+def _reason(frame: Mapping[str, Any]) -> str | None:
+    reason = frame.get("reason")
+    if reason is None or not reason.strip():
+        return None
+    _check_text(reason, "reason")
+    return str(reason)
+
+
+def parse_mod_decide(decision: Decision) -> Callable[[Mapping[str, Any]], DecideCommand]:
+    """The parser of ``mod.approve``, ``mod.reject`` or ``mod.delete``."""
+
+    def parse(frame: Mapping[str, Any]) -> DecideCommand:
+        _validated(frame, _MOD_DECIDE_SCHEMA)
+        return DecideCommand(
+            decision=decision,
+            room=_check_room(frame["room"]),
+            message_id=frame["messageId"],
+            reason=_reason(frame),
+            client_id=frame.get("id"),
+        )
+
+    return parse
+
+
+def parse_mod_mute(frame: Mapping[str, Any]) -> MuteCommand:
+    """``mod.mute``."""
+    _validated(frame, _MOD_MUTE_SCHEMA)
+    return MuteCommand(
+        room=_check_room(frame["room"]),
+        user=check_name(frame["user"]),
+        minutes=int(frame["minutes"]),
+        reason=_reason(frame),
+        client_id=frame.get("id"),
+    )
+
+
+def parse_mod_audit(frame: Mapping[str, Any]) -> AuditCommand:
+    """``mod.audit``."""
+    _validated(frame, _MOD_AUDIT_SCHEMA)
+    return AuditCommand(
+        after=frame.get("after"),
+        limit=int(frame.get("limit", MOD_PAGE)),
+        client_id=frame.get("id"),
+    )
+
+
 PARSERS: Mapping[str, Callable[[Mapping[str, Any]], Command]] = {
     "init": parse_join,
     "message": parse_post,
     "history": parse_history,
     "leave": parse_leave,
     "ping": parse_ping,
+    "mod.auth": parse_mod_auth,
+    "mod.queue": parse_mod_queue,
+    "mod.approve": parse_mod_decide("approve"),
+    "mod.reject": parse_mod_decide("reject"),
+    "mod.delete": parse_mod_decide("delete"),
+    "mod.mute": parse_mod_mute,
+    "mod.audit": parse_mod_audit,
 }
 
 
@@ -461,6 +627,8 @@ def _render_v2(event: Event) -> list[bytes]:  # one branch per frame type
         ]
     if isinstance(event, Left):
         return [encode(_with_id({"type": "left"}, event.client_id) | {"room": event.room})]
+    if not isinstance(event, Failure):
+        return _render_review(event)
     payload = _with_id({"type": "error"}, event.client_id)
     payload.update(
         {"action": event.action, "code": event.code, "field": event.field, "message": event.message}
@@ -473,24 +641,110 @@ def _render_v2(event: Event) -> list[bytes]:  # one branch per frame type
 def _history_v2(page: HistoryPage) -> list[bytes]:
     head = _with_id({"type": "history"}, page.client_id)
     head.update({"room": page.room, "mode": page.mode})
-    groups = _split(
-        [encode(_message_v2(r)) for r in page.readings], overhead=len(encode(head)) + 64
-    )
+    return _parts(head, "messages", [encode(_message_v2(r)) for r in page.readings], page.has_more)
+
+
+def _parts(head: dict[str, Any], key: str, items: Sequence[bytes], has_more: bool) -> list[bytes]:
+    """``head`` plus ``key: [items]`` in frames under 32 KB; only the last has ``final: true``."""
+    encoded_head = encode(head)
+    groups = _split(items, overhead=len(encoded_head) + len(key) + 64)
     frames = []
     for index, group in enumerate(groups):
         final = index == len(groups) - 1
-        # Join pre-encoded messages: the same bytes json would produce, without re-encoding.
+        # Join pre-encoded items: the same bytes json would produce, without re-encoding.
         frames.append(
-            encode(head)[:-1]
-            + b',"messages":['
+            encoded_head[:-1]
+            + b',"'
+            + key.encode()
+            + b'":['
             + b",".join(group)
             + b'],"hasMore":'
-            + (b"true" if page.has_more else b"false")
+            + (b"true" if has_more else b"false")
             + b',"final":'
             + (b"true" if final else b"false")
             + b"}"
         )
     return frames
+
+
+# Moderation frames (v2 only).
+
+
+def review_item(message: Message) -> dict[str, Any]:
+    """A message awaiting review, as ``review.queue`` and ``review.flagged`` show it."""
+    return {
+        "room": message.room,
+        "messageId": message.message_id,
+        "user": message.user,
+        "lang": message.lang,
+        "content": message.content,
+        "status": message.status,
+        "flagReason": message.flag_reason,
+        "sentiment": message.sentiment,
+        "scores": dict(message.sentiment_score) or None,
+        "createdAt": message.created_at,
+    }
+
+
+def audit_entry(entry: AuditEntry) -> dict[str, Any]:
+    """An audit entry as ``review.audit`` and ``review.resolved`` show it."""
+    return {
+        "entryId": entry.entry_id,
+        "at": entry.at,
+        "moderator": entry.moderator,
+        "action": entry.action,
+        "room": entry.room,
+        "messageId": entry.message_id,
+        "user": entry.user,
+        "reason": entry.reason,
+        "until": entry.until,
+    }
+
+
+def _render_review(event: Event) -> list[bytes]:
+    """The v2 frames of a moderation event (none for an event that is not one)."""
+    if isinstance(event, ModeratorSignedIn):
+        return [
+            encode(
+                _with_id({"type": "review.authenticated"}, event.client_id)
+                | {"moderator": event.moderator}
+            )
+        ]
+    if isinstance(event, ReviewQueue):
+        head = _with_id({"type": "review.queue"}, event.client_id)
+        head["room"] = event.room
+        head["counts"] = {
+            "pending": event.counts.pending,
+            "rejected": event.counts.rejected,
+            "held": event.counts.held,
+            "rooms": dict(event.counts.rooms),
+        }
+        items = [encode(review_item(m)) for m in event.items]
+        return _parts(head, "items", items, event.has_more)
+    if isinstance(event, Flagged):
+        return [encode({"type": "review.flagged", "item": review_item(event.message)})]
+    if isinstance(event, Resolved):
+        payload = _with_id({"type": "review.resolved"}, event.client_id)
+        payload["entry"] = audit_entry(event.entry)
+        return [encode(payload)]
+    if isinstance(event, AuditPage):
+        head = _with_id({"type": "review.audit"}, event.client_id)
+        entries = [encode(audit_entry(e)) for e in event.entries]
+        return _parts(head, "entries", entries, event.has_more)
+    if isinstance(event, Decided):
+        return [
+            encode(
+                {
+                    "type": "review.decided",
+                    "room": event.room,
+                    "messageId": event.message_id,
+                    "decision": event.decision,
+                }
+            )
+        ]
+    if isinstance(event, Deleted):
+        return [encode({"type": "deleted", "room": event.room, "messageId": event.message_id})]
+    return []
 
 
 def _split(items: Sequence[bytes], *, overhead: int) -> list[list[bytes]]:

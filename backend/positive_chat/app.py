@@ -31,7 +31,10 @@ from .connections import ConnectionsApiFactory
 from .idempotency import PowertoolsOnceGate
 from .language import AmazonTranslator, ComprehendAnalyzer
 from .levers import CostLevers, compose_language_ports
+from .moderation import ModerationService, ModeratorNotifier, SecretSource
+from .moderation_store import DynamoModerationLedger, DynamoModeratorSessions, DynamoReviewStore
 from .outbox import Outbox
+from .parameters import SsmSecret, UnconfiguredSecret
 from .ratelimit import RateLimit, RateLimiter
 from .router import Router
 from .store import DynamoConnectionStore, DynamoMessageStore, DynamoTopicStore
@@ -40,10 +43,12 @@ if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
     from mypy_boto3_comprehend import ComprehendClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_ssm import SSMClient
     from mypy_boto3_translate import TranslateClient
 
 __all__ = [
     "Clients",
+    "ModerationParts",
     "PowertoolsMetricsSink",
     "Runtime",
     "SystemClock",
@@ -90,6 +95,8 @@ class Clients:
     comprehend: ComprehendClient
     translate: TranslateClient
     management_api: Callable[[str | None], ApiGatewayManagementApiClient]
+    # SSM (the moderator secret); None: created on first need, from the environment.
+    ssm: SSMClient | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> Clients:
@@ -116,6 +123,33 @@ class Clients:
             comprehend=session.client("comprehend", region_name=settings.region, config=config),
             translate=session.client("translate", region_name=settings.region, config=config),
             management_api=management_api,
+            ssm=session.client("ssm", region_name=settings.region, config=config),
+        )
+
+
+@dataclass(frozen=True)
+class ModerationParts:
+    """The moderation adapters (only when the environment names a ModerationTable)."""
+
+    sessions: DynamoModeratorSessions
+    reviews: DynamoReviewStore
+    ledger: DynamoModerationLedger
+    secret: SecretSource
+
+    @classmethod
+    def create(cls, settings: Settings, clients: Clients) -> ModerationParts | None:
+        """The parts, or None when moderation is not configured."""
+        if settings.moderation_table is None:
+            return None
+        secret: SecretSource = UnconfiguredSecret()
+        if settings.moderator_secret_parameter is not None:
+            ssm = clients.ssm or boto3.session.Session().client("ssm", region_name=settings.region)
+            secret = SsmSecret(ssm, settings.moderator_secret_parameter)
+        return cls(
+            sessions=DynamoModeratorSessions(clients.dynamodb, settings.connections_table),
+            reviews=DynamoReviewStore(clients.dynamodb, settings.messages_table),
+            ledger=DynamoModerationLedger(clients.dynamodb, settings.moderation_table),
+            secret=secret,
         )
 
 
@@ -157,6 +191,7 @@ class Runtime:
         self.fanout_pool = ThreadPoolExecutor(settings.fanout_workers, "fanout")
         self.translate_pool = ThreadPoolExecutor(settings.translate_workers, "translate")
         self.notice_cache: dict[tuple[str, str], str] = {}
+        self.moderation_parts = ModerationParts.create(settings, clients)
         self.limiter = RateLimiter(
             self.connections,
             self.clock,
@@ -168,6 +203,7 @@ class Runtime:
         context = event["requestContext"]
         api = self.connections_apis.for_stage(context["apiId"], context["stage"])
         outbox = Outbox(api, self.fanout_pool)
+        notifier = ModeratorNotifier(self.connections, outbox)
         chat = ChatService(
             connections=self.connections,
             messages=self.messages,
@@ -180,9 +216,34 @@ class Runtime:
             clock=self.clock,
             translate_pool=self.translate_pool,
             notice_cache=self.notice_cache,
+            flag_listener=notifier if self.moderation_parts is not None else None,
             detector=self.language.detector,
         )
-        return Router(chat, outbox, self.clock, limiter=self.limiter)
+        moderation = self._moderation(chat, outbox, notifier)
+        return Router(chat, outbox, self.clock, limiter=self.limiter, moderation=moderation)
+
+    def _moderation(
+        self, chat: ChatService, outbox: Outbox, notifier: ModeratorNotifier
+    ) -> ModerationService | None:
+        parts = self.moderation_parts
+        if parts is None:
+            return None
+        return ModerationService(
+            connections=self.connections,
+            sessions=parts.sessions,
+            reviews=parts.reviews,
+            ledger=parts.ledger,
+            secret=parts.secret,
+            analyzer=self.analyzer,
+            translator=self.translator,
+            topics=self.topics,
+            publisher=chat,
+            notifier=notifier,
+            outbox=outbox,
+            clock=self.clock,
+            metrics=self.metrics_sink,
+            audit_retention_days=self.settings.audit_retention_days,
+        )
 
 
 def build_runtime(settings: Settings | None = None, clients: Clients | None = None) -> Runtime:

@@ -21,6 +21,7 @@ from .config import (
     DETECTION_MIN_CHARS,
     DETECTION_MIN_SCORE,
     HISTORY_PAGE,
+    MODERATORS_ROOM,
     TOP_TOPICS,
     TOPIC_MAX_CHARS,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "ChatService",
     "Clock",
     "ConnectionRepository",
+    "FlagListener",
     "LanguageGuesser",
     "MessageRepository",
     "MetricsSink",
@@ -170,6 +172,12 @@ class OnceGate(Protocol):
     def run(self, key: Mapping[str, str], work: Callable[[], dict[str, Any]]) -> dict[str, Any]: ...
 
 
+class FlagListener(Protocol):
+    """Hears about messages stored for review (moderators see them live)."""
+
+    def flagged(self, message: Message) -> None: ...
+
+
 class MetricsSink(Protocol):
     """Counts business metrics."""
 
@@ -222,6 +230,7 @@ class ChatService:
         clock: Clock,
         translate_pool: Executor,
         notice_cache: MutableMapping[tuple[str, str], str],
+        flag_listener: FlagListener | None = None,
         detector: LanguageGuesser | None = None,
     ) -> None:
         self._connections = connections
@@ -236,6 +245,7 @@ class ChatService:
         self._pool = translate_pool
         # Notice translations live as long as the execution environment (shared across events).
         self._notice_cache = notice_cache
+        self._flag_listener = flag_listener
         # Cost lever: an in-Lambda detector that, when sure, spares DetectDominantLanguage.
         self._detector = detector
 
@@ -250,6 +260,8 @@ class ChatService:
         connection = self._connections.get(connection_id)
         if connection is None or connection.room is None:
             raise NotJoinedError("join a room first (send init)")
+        if connection.room == MODERATORS_ROOM:
+            raise NotJoinedError("a moderator connection is in no chat room; chat from another")
         return connection
 
     def bind_user(self, connection: Connection, user: str) -> Connection:
@@ -360,6 +372,16 @@ class ChatService:
         self._answer_sender(connection, result, command.client_id)
         if message.visible:
             self._deliver(message)
+        elif self._flag_listener is not None:
+            self._flag_listener.flagged(message)
+
+    def deliver(self, message: Message) -> None:
+        """Deliver a visible message to its room, translated per reader (moderators' approvals)."""
+        self._deliver(message)
+
+    def announce_leave(self, room: str, user: str, *, exclude: str) -> None:
+        """Tell ``room`` that ``user`` left (a chatting connection became a moderator's)."""
+        self._announce(room, "leave", user, exclude=exclude)
 
     def history(self, connection: Connection, command: HistoryCommand) -> None:
         """Send a page of older messages, in the reader's language."""
@@ -592,6 +614,8 @@ class ChatService:
     def _announce(
         self, room: str, event: Literal["join", "leave"], user: str, *, exclude: str
     ) -> None:
+        if room == MODERATORS_ROOM:  # moderator connections are not a chat room: no presence
+            return
         readers = [c for c in self._connections.in_room(room) if c.connection_id != exclude]
         self._broadcast_presence(room, event, user, readers, _members(readers))
 

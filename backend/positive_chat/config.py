@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = [
+    "AUDIT_RETENTION_DAYS",
     "CLIENT_ID_MAX_CHARS",
     "CONNECTION_TTL_SECONDS",
     "CONTENT_MAX_BYTES",
@@ -20,6 +21,15 @@ __all__ = [
     "FRAME_SPLIT_BYTES",
     "HISTORY_MAX_PAGE",
     "HISTORY_PAGE",
+    "MODERATORS_ROOM",
+    "MODERATOR_DEFAULT_NAME",
+    "MOD_AUTH_MAX_FAILURES",
+    "MOD_AUTH_WINDOW_SECONDS",
+    "MOD_MUTE_MAX_MINUTES",
+    "MOD_PAGE",
+    "MOD_REASON_MAX_CHARS",
+    "MOD_SECRET_CACHE_SECONDS",
+    "MOD_SECRET_MAX_CHARS",
     "NAME_MAX_CHARS",
     "NOTICE_USER",
     "RATE_LIMIT_BURST",
@@ -63,6 +73,20 @@ RATE_LIMIT_BURST = 30  # bucket size: frames a quiet connection may send at once
 CONNECTION_TTL_SECONDS = 2 * 3600 + 15 * 60
 
 
+# Moderation
+# Moderator connections sit in the ByRoom index under this key; room names cannot hold "#".
+MODERATORS_ROOM = "#moderators"
+MODERATOR_DEFAULT_NAME = "moderator"
+MOD_SECRET_MAX_CHARS = 1024
+MOD_SECRET_CACHE_SECONDS = 300  # Powertools Parameters cache: one SSM read per 5 min per container
+MOD_AUTH_MAX_FAILURES = 5  # failed sign-ins per source IP, and per connection, per window
+MOD_AUTH_WINDOW_SECONDS = 15 * 60
+MOD_REASON_MAX_CHARS = 500
+MOD_MUTE_MAX_MINUTES = 7 * 24 * 60
+MOD_PAGE = 50
+AUDIT_RETENTION_DAYS = 400  # a year and a bit; DynamoDB TTL removes older audit entries
+
+
 class ConfigurationError(RuntimeError):
     """A required environment variable is missing or malformed."""
 
@@ -87,6 +111,11 @@ class Settings:
     # Per-connection token bucket (RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST)
     rate_limit_per_second: float = RATE_LIMIT_PER_SECOND
     rate_limit_burst: int = RATE_LIMIT_BURST
+    # Moderation: both None means moderation is off (sign-in answers SERVICE_UNAVAILABLE and
+    # mutes are not checked); template.yaml always sets both.
+    moderation_table: str | None = None
+    moderator_secret_parameter: str | None = None
+    audit_retention_days: int = AUDIT_RETENTION_DAYS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -112,6 +141,11 @@ class Settings:
                 environ, "RATE_LIMIT_PER_SECOND", RATE_LIMIT_PER_SECOND
             ),
             rate_limit_burst=_positive_int(environ, "RATE_LIMIT_BURST", RATE_LIMIT_BURST),
+            moderation_table=environ.get("MODERATION_TABLE") or None,
+            moderator_secret_parameter=environ.get("MODERATOR_SECRET_PARAMETER") or None,
+            audit_retention_days=_positive_int(
+                environ, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS
+            ),
         )
 
 

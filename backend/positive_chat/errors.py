@@ -17,6 +17,14 @@
     │   ├── InvalidRoomError            INVALID_ROOM
     │   └── UnsupportedLanguageError    UNSUPPORTED_LANGUAGE
     ├── NotJoinedError                  NOT_JOINED
+    ├── ModerationError
+    │   ├── NotModeratorError           NOT_MODERATOR
+    │   ├── AuthFailedError             AUTH_FAILED
+    │   ├── AuthThrottledError          AUTH_THROTTLED (retry_after)
+    │   ├── NotFoundError               NOT_FOUND
+    │   ├── AlreadyDecidedError         ALREADY_DECIDED
+    │   ├── NotPublishedError           NOT_PUBLISHED
+    │   └── MutedError                  MUTED (retry_after)
     ├── InProgressError                 IN_PROGRESS
     ├── ServiceUnavailableError         SERVICE_UNAVAILABLE
     └── InternalError                   INTERNAL_ERROR
@@ -33,6 +41,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "AlreadyDecidedError",
+    "AuthFailedError",
+    "AuthThrottledError",
     "ChatError",
     "ConnectionGoneError",
     "ControlCharactersError",
@@ -48,7 +59,12 @@ __all__ = [
     "InvalidRoomError",
     "LanguageServiceError",
     "MissingFieldError",
+    "ModerationError",
+    "MutedError",
+    "NotFoundError",
     "NotJoinedError",
+    "NotModeratorError",
+    "NotPublishedError",
     "ServiceUnavailableError",
     "TooLongError",
     "TranslationError",
@@ -61,6 +77,8 @@ class ChatError(Exception):
     """A refusal with a stable code from docs/protocol.md; its message is safe to show."""
 
     code: ClassVar[str] = "INTERNAL_ERROR"
+    #: Seconds until the client may try again (sent as ``retryAfter``), for the codes that say so.
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -146,6 +164,60 @@ class NotJoinedError(ChatError):
     """The connection has not joined a room yet."""
 
     code = "NOT_JOINED"
+
+
+class ModerationError(ChatError):
+    """A moderation action (or a moderator's decision reaching a user) was refused."""
+
+
+class NotModeratorError(ModerationError):
+    """A ``mod.*`` action from a connection that has not signed in as a moderator."""
+
+    code = "NOT_MODERATOR"
+
+
+class AuthFailedError(ModerationError):
+    """The moderator secret is wrong."""
+
+    code = "AUTH_FAILED"
+
+
+class AuthThrottledError(ModerationError):
+    """Too many failed sign-ins from this IP or connection; ``retry_after`` seconds to wait."""
+
+    code = "AUTH_THROTTLED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class NotFoundError(ModerationError):
+    """No message with this room and id."""
+
+    code = "NOT_FOUND"
+
+
+class AlreadyDecidedError(ModerationError):
+    """The message is no longer in the state the decision needs (another decision came first)."""
+
+    code = "ALREADY_DECIDED"
+
+
+class NotPublishedError(ModerationError):
+    """Delete of a message that is awaiting review."""
+
+    code = "NOT_PUBLISHED"
+
+
+class MutedError(ModerationError):
+    """A moderator muted this user in this room; ``retry_after`` seconds are left."""
+
+    code = "MUTED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class InProgressError(ChatError):

@@ -15,11 +15,19 @@ from typing import Literal
 
 __all__ = [
     "EMPTY_MAP",
+    "PENDING_STATUSES",
     "VISIBLE_STATUSES",
     "Accepted",
+    "AuditCommand",
+    "AuditEntry",
+    "AuditPage",
     "Connection",
+    "DecideCommand",
+    "Decided",
+    "Deleted",
     "Event",
     "Failure",
+    "Flagged",
     "HistoryCommand",
     "HistoryPage",
     "JoinCommand",
@@ -28,13 +36,20 @@ __all__ = [
     "Left",
     "Message",
     "MessagePage",
+    "ModAuthCommand",
+    "ModeratorSignedIn",
+    "MuteCommand",
     "Notice",
     "PingCommand",
     "Pong",
     "PostCommand",
     "Presence",
+    "QueueCommand",
+    "QueueCounts",
     "Reading",
     "Refused",
+    "Resolved",
+    "ReviewQueue",
     "RoomTopics",
     "Sentiment",
     "new_message_id",
@@ -42,6 +57,7 @@ __all__ = [
 
 EMPTY_MAP: Mapping[str, str] = MappingProxyType({})
 VISIBLE_STATUSES = frozenset({"published", "approved"})
+PENDING_STATUSES = frozenset({"rejected", "held"})  # awaiting a moderator while ``review`` is set
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 Status = Literal["published", "rejected", "held", "approved", "deleted"]
@@ -272,6 +288,149 @@ class Failure:
     retry_after: int | None = None
 
 
+# --- Moderation -----------------------------------------------------------------------------
+
+Decision = Literal["approve", "reject", "delete"]
+AuditAction = Literal["signin", "approve", "reject", "delete", "mute", "unmute"]
+
+
+@dataclass(frozen=True)
+class ModAuthCommand:
+    """``mod.auth``: sign in as a moderator (``source_ip`` comes from the event, not the frame)."""
+
+    secret: str = field(repr=False)  # never in a repr, so never in a log line
+    name: str
+    source_ip: str | None = None
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueCommand:
+    """``mod.queue``: a page of the review queue, oldest first."""
+
+    room: str | None
+    after: str | None
+    limit: int
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DecideCommand:
+    """``mod.approve`` / ``mod.reject`` / ``mod.delete``."""
+
+    decision: Decision
+    room: str
+    message_id: str
+    reason: str | None = None
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MuteCommand:
+    """``mod.mute``: refuse ``user``'s posts in ``room`` for ``minutes`` (0 lifts the mute)."""
+
+    room: str
+    user: str
+    minutes: int
+    reason: str | None = None
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditCommand:
+    """``mod.audit``: a page of the audit trail, newest first."""
+
+    after: str | None
+    limit: int
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audited moderator action."""
+
+    entry_id: str
+    at: int  # epoch ms
+    moderator: str
+    action: AuditAction
+    room: str | None = None
+    message_id: str | None = None
+    user: str | None = None
+    reason: str | None = None
+    until: int | None = None  # epoch ms, mutes only
+    connection_id: str | None = None  # kept in the table, not sent to consoles
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """The whole review queue at a glance."""
+
+    pending: int
+    rejected: int
+    held: int
+    rooms: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ModeratorSignedIn:
+    """Answers ``mod.auth``."""
+
+    moderator: str
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    """Answers ``mod.queue``: messages awaiting review, oldest first."""
+
+    room: str | None
+    items: Sequence[Message]
+    has_more: bool
+    counts: QueueCounts
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """Pushed to moderators: a message was rejected or held."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A moderator's decision: the answer to the deciding moderator, a push to the others."""
+
+    entry: AuditEntry
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """Answers ``mod.audit``: entries newest first."""
+
+    entries: Sequence[AuditEntry]
+    has_more: bool
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Decided:
+    """To the author: a moderator approved or rejected their message."""
+
+    room: str
+    message_id: str
+    decision: Literal["approved", "rejected"]
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """To the room: a moderator deleted a message (clients remove it)."""
+
+    room: str
+    message_id: str
+
+
 Event = (
     Joined
     | HistoryPage
@@ -283,4 +442,11 @@ Event = (
     | Pong
     | Left
     | Failure
+    | ModeratorSignedIn
+    | ReviewQueue
+    | Flagged
+    | Resolved
+    | AuditPage
+    | Decided
+    | Deleted
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .actions import (
@@ -29,9 +29,22 @@ from .errors import (
     ConnectionGoneError,
     InternalError,
     MissingFieldError,
+    ServiceUnavailableError,
     UnknownActionError,
 )
-from .model import Connection, HistoryCommand, JoinCommand, PingCommand, PostCommand
+from .model import (
+    AuditCommand,
+    Connection,
+    DecideCommand,
+    HistoryCommand,
+    JoinCommand,
+    ModAuthCommand,
+    MuteCommand,
+    PingCommand,
+    PostCommand,
+    QueueCommand,
+)
+from .moderation import ModerationService
 from .ratelimit import RateLimiter
 
 __all__ = ["Route", "Router", "error_for"]
@@ -68,10 +81,12 @@ class Router:
         clock: Clock,
         *,
         limiter: RateLimiter | None = None,
+        moderation: ModerationService | None = None,
     ) -> None:
         self._chat = chat
         self._outbox = outbox
         self._clock = clock
+        self._moderation = moderation  # None: moderation is not configured
         self._limiter = limiter
         self._routes: dict[str, Route] = {
             "init": Route(PARSERS["init"], self._on_init),
@@ -79,6 +94,13 @@ class Router:
             "history": Route(PARSERS["history"], self._on_history),
             "leave": Route(PARSERS["leave"], self._on_leave),
             "ping": Route(PARSERS["ping"], self._on_ping),
+            "mod.auth": Route(PARSERS["mod.auth"], self._on_mod_auth),
+            "mod.queue": Route(PARSERS["mod.queue"], self._on_mod_queue, "moderator"),
+            "mod.approve": Route(PARSERS["mod.approve"], self._on_mod_decide, "moderator"),
+            "mod.reject": Route(PARSERS["mod.reject"], self._on_mod_decide, "moderator"),
+            "mod.delete": Route(PARSERS["mod.delete"], self._on_mod_decide, "moderator"),
+            "mod.mute": Route(PARSERS["mod.mute"], self._on_mod_mute, "moderator"),
+            "mod.audit": Route(PARSERS["mod.audit"], self._on_mod_audit, "moderator"),
         }
 
     def resolve(self, event: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,6 +164,9 @@ class Router:
             if route is None:
                 raise UnknownActionError(f"unknown action {action[:40]!r}")
             command = route.parse(frame)
+            if isinstance(command, ModAuthCommand):  # the IP is API Gateway's, never the frame's
+                identity = event["requestContext"].get("identity") or {}
+                command = replace(command, source_ip=identity.get("sourceIp") or None)
             logger.info("action", extra={"action": action, "connection_id": connection_id})
             route.handle(connection_id, command)
         except Exception as exc:  # the single exception handler: refuse, log, keep the socket
@@ -165,6 +190,8 @@ class Router:
             if command.user is None:
                 raise MissingFieldError("user is required on your first message", field="user")
             connection = self._chat.bind_user(connection, check_name(command.user))
+        if self._moderation is not None:
+            self._moderation.check_not_muted(connection)
         self._chat.post(connection, command)
 
     def _on_history(self, connection_id: str, command: HistoryCommand) -> None:
@@ -177,6 +204,32 @@ class Router:
         connection = self._chat.connection(connection_id) or Connection(connection_id, version=2)
         self._chat.ping(connection, command)
 
+    # Moderation (every action but mod.auth re-reads the connection's role first) --------
+
+    def _moderation_service(self) -> ModerationService:
+        if self._moderation is None:
+            raise ServiceUnavailableError("moderation is not configured on this server")
+        return self._moderation
+
+    def _on_mod_auth(self, connection_id: str, command: ModAuthCommand) -> None:
+        self._moderation_service().authenticate(connection_id, command)
+
+    def _on_mod_queue(self, connection_id: str, command: QueueCommand) -> None:
+        moderation = self._moderation_service()
+        moderation.queue(moderation.require_moderator(connection_id), command)
+
+    def _on_mod_decide(self, connection_id: str, command: DecideCommand) -> None:
+        moderation = self._moderation_service()
+        moderation.decide(moderation.require_moderator(connection_id), command)
+
+    def _on_mod_mute(self, connection_id: str, command: MuteCommand) -> None:
+        moderation = self._moderation_service()
+        moderation.mute(moderation.require_moderator(connection_id), command)
+
+    def _on_mod_audit(self, connection_id: str, command: AuditCommand) -> None:
+        moderation = self._moderation_service()
+        moderation.audit(moderation.require_moderator(connection_id), command)
+
     # Errors -------------------------------------------------------------------------------
 
     def _refuse(
@@ -186,7 +239,9 @@ class Router:
             connection = self._chat.connection(connection_id)
         except ChatError:
             connection = None
-        if frame.get("action") == "init" and frame.get("v") == 2:
+        if action is not None and action.startswith("mod."):
+            version = 2  # moderation speaks v2 only, whatever the connection was
+        elif frame.get("action") == "init" and frame.get("v") == 2:
             version = 2  # a v2 client's init fails before the connection knows its version
         elif connection is not None:
             version = connection.version

@@ -132,7 +132,7 @@ class DynamoConnectionStore:
         return _connection(from_item(item)) if item else None
 
     def join(self, connection: Connection, *, ttl: int) -> Connection | None:
-        """Set room/lang/version/ttl (user and role only if unset); return the previous state."""
+        """Set room/lang/version/ttl/role (user only if unset); return the previous state."""
         if connection.room is None:
             raise ValueError("join() needs a room")
         sets = [
@@ -141,7 +141,7 @@ class DynamoConnectionStore:
             "#v = :v",
             "#ttl = :ttl",
             "#connectedAt = if_not_exists(#connectedAt, :now)",
-            "#role = if_not_exists(#role, :role)",
+            "#role = :role",  # an init ends a moderator session (docs/protocol.md, Moderation)
         ]
         values: dict[str, Any] = {
             ":room": connection.room,

@@ -75,7 +75,12 @@ REQUIRED_OUTPUTS = (
     "SiteBucketName",
     "SiteDistributionId",
 )
-DATA_TABLE_OUTPUTS = ("ConnectionsTableName", "MessagesTableName", "TopicsTableName")
+DATA_TABLE_OUTPUTS = (
+    "ConnectionsTableName",
+    "MessagesTableName",
+    "TopicsTableName",
+    "ModerationTableName",
+)
 
 # Explicit types for what the page is made of; anything else falls back to `mimetypes`.
 CONTENT_TYPES: dict[str, str] = {

@@ -39,6 +39,7 @@ TABLES = {
     "MessagesTable": "test-messages",
     "TopicsTable": "test-topics",
     "IdempotencyTable": "test-idempotency",
+    "ModerationTable": "test-moderation",
     "CacheTable": "test-cache",
 }
 
