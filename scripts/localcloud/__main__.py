@@ -2,7 +2,9 @@
 
 Starts DynamoDB (data kept in the data folder), offline Comprehend/Translate, the API Gateway
 WebSocket emulator running the Lambda from template.yaml, and the chat page, all on 127.0.0.1.
-Prints the page URL to open and the WebSocket URL for the tester client. Ctrl-C or SIGTERM stops
+Prints the page URL to open and the WebSocket URL for the tester client. The moderator secret
+comes from ``--moderator-secret-file``, else ``POSITIVE_CHAT_MODERATOR_SECRET``, else it is
+generated and printed once (docs/moderation.md). Ctrl-C or SIGTERM stops
 everything cleanly: open sockets are closed (their ``$disconnect`` runs) and the data is saved.
 """
 
@@ -14,9 +16,10 @@ import contextlib
 import ipaddress
 import logging
 import os
+import secrets
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from localcloud.cloud import CloudSettings, LocalCloud, MissingCredentialsError
@@ -25,6 +28,9 @@ from localcloud.template import DEFAULT_TEMPLATE
 __all__ = ["main"]
 
 DEFAULT_DATA_DIR = DEFAULT_TEMPLATE.parent / ".localcloud"
+SECRET_ENV = "POSITIVE_CHAT_MODERATOR_SECRET"  # noqa: S105 - the variable's name, not a secret
+SECRET_MIN_CHARS = 12
+SECRET_MAX_CHARS = 1024
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -58,6 +64,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                      help="close sockets open this many seconds, as API Gateway does (7200)")
     svc.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                      help="extra environment variable for the Lambda (repeatable)")
+    mod = parser.add_argument_group("moderation")
+    mod.add_argument("--moderator-secret-file", type=Path, default=None, metavar="PATH",
+                     help=f"file holding the moderator secret (default: ${SECRET_ENV}, else a"
+                          " random secret printed at startup)")
     out = parser.add_argument_group("output")
     out.add_argument("--log-level", default="INFO",
                      choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level (INFO)")
@@ -74,7 +84,33 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     for item in args.env:
         if "=" not in item or not item.split("=", 1)[0]:
             parser.error(f"--env expects NAME=VALUE, got {item!r}")
+    try:
+        args.moderator_secret, args.secret_source = _moderator_secret(
+            args.moderator_secret_file, os.environ
+        )
+    except ValueError as err:
+        parser.error(str(err))
     return args
+
+
+def _moderator_secret(path: Path | None, environ: Mapping[str, str]) -> tuple[str, str]:
+    """The moderator secret and where it came from: the file, the variable, or generated."""
+    if path is not None:
+        try:
+            secret = path.read_text(encoding="utf-8").strip("\r\n")
+        except (OSError, UnicodeDecodeError) as err:
+            raise ValueError(f"--moderator-secret-file: cannot read {path}: {err}") from err
+        source = f"from {path}"
+    elif environ.get(SECRET_ENV):
+        secret, source = environ[SECRET_ENV], f"from ${SECRET_ENV}"
+    else:
+        return secrets.token_urlsafe(24), "generated"
+    if not SECRET_MIN_CHARS <= len(secret) <= SECRET_MAX_CHARS or not secret.isprintable():
+        raise ValueError(
+            f"the moderator secret ({source}) must be {SECRET_MIN_CHARS}-{SECRET_MAX_CHARS}"
+            " printable characters on one line"
+        )
+    return secret, source
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -88,6 +124,7 @@ async def _run(args: argparse.Namespace) -> int:
         idle_timeout=args.idle_timeout,
         max_duration=args.max_duration,
         extra_env=tuple((name, value) for name, _, value in (i.partition("=") for i in args.env)),
+        moderator_secret=args.moderator_secret,
     )
     cloud = LocalCloud(settings)
     stop = asyncio.Event()
@@ -120,6 +157,8 @@ async def _run(args: argparse.Namespace) -> int:
         f"  @connections API:   {urls.connections}\n"
         f"  Data folder:        {urls.data_dir or 'none (ephemeral)'}\n"
         f"  Translation:        {translate_note}\n"
+        f"  Moderator console:  {urls.page.rstrip('/')}/moderator.html\n"
+        f"  Moderator secret:   {_secret_note(args)}\n"
         "Press Ctrl-C to stop.\n",
         flush=True,
     )
@@ -134,6 +173,13 @@ async def _run(args: argparse.Namespace) -> int:
         await cloud.stop()
     print("Positive Chat stopped; data saved.", flush=True)
     return 0
+
+
+def _secret_note(args: argparse.Namespace) -> str:
+    """How to sign in as a moderator; a generated secret is shown here, once, and nowhere else."""
+    if args.secret_source == "generated":  # noqa: S105 - a label, not a secret
+        return f"{args.moderator_secret} (generated this run; --moderator-secret-file to fix it)"
+    return str(args.secret_source)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,8 @@
 """The local cloud: the whole of Positive Chat on one machine, composed from template.yaml.
 
 This module owns composition only: it starts DynamoDB (moto, persisted in the data folder), the
-language services (offline Comprehend/Translate, or real AWS on request), the API Gateway
+language services (offline Comprehend/Translate, or real AWS on request), SSM Parameter Store
+(moto, holding the moderator secret as a SecureString), the API Gateway
 WebSocket emulator that runs the Lambda named in the template, and the rendered frontend served
 from the gateway's port. Each piece owns its own behaviour; this module wires their endpoints
 together through the standard ``AWS_ENDPOINT_URL_*`` variables, exactly as the Lambda sees them
@@ -16,7 +17,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,8 @@ class CloudSettings:
     max_duration: float = 7200.0
     stage: str = "local"
     extra_env: tuple[tuple[str, str], ...] = ()
+    # The moderator secret, put into the local SSM as a SecureString (never in a repr or a log).
+    moderator_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class CloudUrls:
     dynamodb: str
     language: str | None
     data_dir: str | None
+    ssm: str | None = None
 
     def to_json(self) -> str:
         """The URLs as one JSON object."""
@@ -77,6 +81,7 @@ class LocalCloud:
         self.settings = settings
         self._dynamodb: Any = None
         self._language: Any = None
+        self._ssm: Any = None
         self._gateway: Any = None
         self._site_dir: Path | None = None
         self.urls: CloudUrls | None = None
@@ -108,7 +113,11 @@ class LocalCloud:
             language_url = await loop.run_in_executor(None, self._language.start)
             LOG.info("Comprehend/Translate (offline) ready at %s", language_url)
 
+        ssm_url = await loop.run_in_executor(None, self._start_ssm, template)
+        LOG.info("SSM Parameter Store (moderator secret) ready at %s", ssm_url)
+
         env = self._function_environment(template, dynamodb_url, language_url)
+        env["AWS_ENDPOINT_URL_SSM"] = ssm_url
         self._site_dir = self._prepare_site_dir()
         self._gateway = Gateway(
             template_path=settings.template_path,
@@ -131,8 +140,39 @@ class LocalCloud:
             dynamodb=dynamodb_url,
             language=language_url,
             data_dir=str(settings.data_dir) if settings.data_dir else None,
+            ssm=ssm_url,
         )
         return self.urls
+
+    def _start_ssm(self, template: dict[str, Any]) -> str:
+        """moto's server for SSM, with the moderator secret stored as a SecureString.
+
+        The Lambda reads it exactly as in AWS (GetParameter, WithDecryption) at the URL it is
+        given in ``AWS_ENDPOINT_URL_SSM``; nothing here is persisted: the secret comes from the
+        command line or environment at every start.
+        """
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        self._ssm = ThreadedMotoServer(ip_address=self.settings.host, port=0, verbose=False)
+        self._ssm.start()
+        host, port = self._ssm.get_host_and_port()
+        url = f"http://{host}:{port}"
+        if self.settings.moderator_secret:
+            name = _parameter_default(template, "ModeratorSecretParameterName")
+            boto3.client(
+                "ssm",
+                endpoint_url=url,
+                region_name=REGION,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",  # noqa: S106 - the local endpoint ignores it
+            ).put_parameter(
+                Name=name,
+                Value=self.settings.moderator_secret,
+                Type="SecureString",
+                Overwrite=True,
+            )
+        return url
 
     async def stop(self) -> None:
         """Stop in reverse order: sockets closed and $disconnect run before the data is saved."""
@@ -143,6 +183,9 @@ class LocalCloud:
         if self._language is not None:
             await loop.run_in_executor(None, self._language.stop)
             self._language = None
+        if self._ssm is not None:
+            await loop.run_in_executor(None, self._ssm.stop)
+            self._ssm = None
         if self._dynamodb is not None:
             await loop.run_in_executor(None, self._dynamodb.stop)
             self._dynamodb = None
@@ -154,6 +197,14 @@ class LocalCloud:
     ) -> dict[str, str]:
         spec = function_spec(template, template_dir=self.settings.template_path.parent)
         refs: dict[str, Any] = dict(self._dynamodb.table_names)
+        # Template parameters keep their defaults locally (the stage is set below).
+        refs.update(
+            {
+                name: spec["Default"]
+                for name, spec in (template.get("Parameters") or {}).items()
+                if "Default" in spec
+            }
+        )
         refs.update(
             {
                 "AWS::Region": REGION,
@@ -240,6 +291,11 @@ def _static_site(site_dir: Path) -> Callable[[web.Application], None]:
         app.router.add_get("/{name:[A-Za-z0-9._/-]+}", page)
 
     return mount
+
+
+def _parameter_default(template: dict[str, Any], name: str) -> str:
+    """The default value of a template parameter (KeyError if the template has none)."""
+    return str(template["Parameters"][name]["Default"])
 
 
 def _require_aws_credentials() -> None:
