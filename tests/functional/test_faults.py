@@ -30,7 +30,7 @@ from moto.core.models import botocore_stubber
 from positive_chat import app
 from positive_chat.config import Settings
 
-__all__ = ["Answer", "FaultyAws", "Kill", "faulty_aws"]
+__all__ = ["Answer", "FaultyAws", "Kill", "faulty_aws", "install_faulty_aws"]
 
 MESSAGES = TABLES["MessagesTable"]
 CONNECTIONS = TABLES["ConnectionsTable"]
@@ -95,6 +95,7 @@ class FaultyAws:
     translations: dict[str, str] = field(default_factory=dict)  # target -> prefix
     entities: dict[str, list[str]] = field(default_factory=dict)  # text -> entity texts
     before_post: Callable[[str], None] | None = None  # called with each connection id
+    runtime: Any = None  # the app.Runtime these clients serve
 
     def fail(self, operation: str, key: str, answer: Answer, times: int = 1) -> None:
         """The next ``times`` attempts of ``operation`` on ``key`` get ``answer``."""
@@ -172,12 +173,8 @@ class FaultyAws:
         return response(request, 200, None)
 
 
-@pytest.fixture
-def faulty_aws(
-    harness: Harness, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[FaultyAws]:
-    """The handler on production-configured clients with injectable faults (moto for tables)."""
-    del harness  # for its moto tables, seeding helpers and clean-up only
+def install_faulty_aws(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FaultyAws:
+    """Install a runtime on production-configured clients answered by a FaultyAws."""
     sleeps: list[float] = []
     monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=sleeps.append))
     clients = app.Clients.create(settings)
@@ -197,11 +194,21 @@ def faulty_aws(
         return client
 
     clients.management_api = management_api
-    runtime = app.Runtime(settings=settings, clients=clients, clock=StepClock())
-    app.install_runtime(runtime)
+    fake.runtime = app.Runtime(settings=settings, clients=clients, clock=StepClock())
+    app.install_runtime(fake.runtime)
+    return fake
+
+
+@pytest.fixture
+def faulty_aws(
+    harness: Harness, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FaultyAws]:
+    """The handler on production-configured clients with injectable faults (moto for tables)."""
+    del harness  # for its moto tables, seeding helpers and clean-up only
+    fake = install_faulty_aws(settings, monkeypatch)
     yield fake
-    runtime.fanout_pool.shutdown(wait=True)
-    runtime.translate_pool.shutdown(wait=True)
+    fake.runtime.fanout_pool.shutdown(wait=True)
+    fake.runtime.translate_pool.shutdown(wait=True)
 
 
 # --- Helpers --------------------------------------------------------------------------------
