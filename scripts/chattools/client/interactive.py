@@ -302,4 +302,9 @@ async def run_interactive(
         with contextlib.suppress(asyncio.CancelledError, ChatClientError):
             await asyncio.gather(shower, typer, return_exceptions=True)
         await conn.close()
+        await moderation.state_of(session).close()  # the /mod-login connection, if any
     return 0
+
+
+# Registers /mod-login, /queue, /approve... and the review.* formatters (imports COMMANDS above).
+from chattools.client import moderation  # noqa: E402
