@@ -290,7 +290,17 @@ def check_name(value: object, *, field: str = "user") -> str:
             raise InvalidNameError(
                 f"{field} may hold letters, digits, spaces and _ - . ' only", field=field
             )
+    if _name_key(name) == _RESERVED_NAME:
+        raise InvalidNameError(f"{field} {NOTICE_USER!r} is reserved for the server", field=field)
     return name
+
+
+def _name_key(name: str) -> str:
+    """How a name compares for impersonation: compatibility forms, case and spacing ignored."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+_RESERVED_NAME = _name_key(NOTICE_USER)  # the server's own notices speak as "Positive Chat"
 
 
 def _check_room(room: str) -> str:
