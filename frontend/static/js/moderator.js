@@ -374,6 +374,12 @@ function renderStatus() {
   if (ui.statusText.textContent !== text) setText(ui.statusText, text);
   setText(ui.statusDetail, detail);
   ui.retryNow.hidden = status !== STATUS.WAITING;
+  if (ui.consoleView.hidden && secret !== null && (status === STATUS.WAITING || status === STATUS.OFFLINE)) {
+    setText(ui.signinError, status === STATUS.OFFLINE
+      ? 'You are offline: signing in as soon as the network is back.'
+      : `Cannot reach the server: trying again${detail ? ` (${detail})` : ''}.`);
+    ui.signinError.hidden = false;
+  }
   if (status === STATUS.WAITING && statusTicker === null) {
     statusTicker = setInterval(renderStatus, 1000);
   } else if (status !== STATUS.WAITING && statusTicker !== null) {
@@ -390,6 +396,16 @@ socket.addEventListener('status', (event) => {
   renderStatus();
 });
 socket.addEventListener('open', () => sendAuth());
+socket.addEventListener('close', () => {
+  // Answers to frames sent on the old socket will never come: say so rather than spin forever.
+  // (Queue items are reloaded after the next sign-in, so only the forms need telling.)
+  for (const request of state.requests.values()) {
+    failRequest(request, 'The connection dropped before the server answered: check the audit log before retrying.');
+  }
+  state.requests.clear();
+  state.queueId = null;
+  state.auditId = null;
+});
 socket.addEventListener('frame', (event) => handleFrame(event.detail.frame));
 
 // ---------------------------------------------------------------- frames
@@ -498,14 +514,16 @@ function requestQueue() {
 
 function onQueue(frame) {
   if (frame.id !== state.queueId) return; // an answer to a page we no longer want
-  state.queueId = null;
-  state.queueLoaded = true;
   const items = Array.isArray(frame.items) ? frame.items.filter(isQueueItem) : [];
   for (const item of items) addItem(item, { live: false });
   if (items.length > 0) {
     const last = items[items.length - 1].messageId;
     if (state.queueAfter === null || last > state.queueAfter) state.queueAfter = last;
   }
+  // A page may come as several frames (each under 32 KB); only the last has `final` true.
+  if (frame.final === false) return;
+  state.queueId = null;
+  state.queueLoaded = true;
   state.queueHasMore = Boolean(frame.hasMore);
   if (frame.counts && typeof frame.counts === 'object') {
     state.counts = {
@@ -617,9 +635,10 @@ function renderCounts() {
   ui.queueCount.dataset.nonzero = String(pending > 0);
   ui.queueCount.setAttribute('aria-label', `${pending} awaiting review`);
   const parts = [`${formatNumber(pending)} awaiting review`];
-  if (pending > 0) {
-    parts.push(`${formatNumber(rejected)} refused as negative, ${formatNumber(held)} held (services unavailable)`);
-  }
+  const kinds = [];
+  if (rejected > 0) kinds.push(`${formatNumber(rejected)} refused as negative`);
+  if (held > 0) kinds.push(`${formatNumber(held)} held (services unavailable)`);
+  if (kinds.length > 0) parts.push(kinds.join(', '));
   const roomNames = Object.keys(rooms).filter((room) => Number(rooms[room]) > 0).sort();
   const chips = roomNames.slice(0, 12).map((room) => {
     const chip = el('button', {
@@ -821,7 +840,8 @@ function onDecisionError(request, frame) {
   const entry = queue.get(request.messageId);
   switch (frame.code) {
     case 'ALREADY_DECIDED': {
-      const text = `Another moderator decided first (${errorText(frame)}). Nothing was changed.`;
+      const verb = request.decision === 'approve' ? 'approval' : 'rejection';
+      const text = `Another moderator decided first, so your ${verb} was not applied. Server: “${errorText(frame)}”.`;
       showNotice(text, 'warn');
       if (entry) decided(entry, 'elsewhere', 'Another moderator decided first.');
       return;
@@ -878,6 +898,11 @@ function selectNext(fromId, { focus }) {
 function move(step) {
   const ids = visibleIds();
   if (ids.length === 0) return;
+  const current = state.selected ? queue.get(state.selected) : null;
+  if (current && !current.row.contains(document.activeElement) && ids.includes(state.selected)) {
+    select(state.selected, { focus: true }); // first bring the selected item into view
+    return;
+  }
   const at = ids.indexOf(state.selected);
   const index = at === -1 ? 0 : Math.min(ids.length - 1, Math.max(0, at + step));
   select(ids[index], { focus: true });
@@ -996,14 +1021,15 @@ function auditRow(entry) {
 
 function onAudit(frame) {
   if (frame.id !== state.auditId) return;
-  state.auditId = null;
-  state.auditLoaded = true;
   const entries = Array.isArray(frame.entries) ? frame.entries.filter((e) => e && typeof e === 'object') : [];
   const shown = new Set([...ui.auditBody.children].map((row) => row.dataset.entryId));
   for (const entry of entries) {
     if (!shown.has(String(entry.entryId))) ui.auditBody.append(auditRow(entry));
   }
   if (entries.length > 0) state.auditAfter = String(entries[entries.length - 1].entryId);
+  if (frame.final === false) return; // more frames of this page follow
+  state.auditId = null;
+  state.auditLoaded = true;
   state.auditHasMore = Boolean(frame.hasMore);
   renderAuditFoot();
 }
