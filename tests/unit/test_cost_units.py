@@ -1,0 +1,154 @@
+"""Unit tests of the cost report's arithmetic: billing units, the price table, the call meter."""
+
+from __future__ import annotations
+
+import re
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from chattools.callcount import Meter, item_size
+from chattools.prices import (
+    PRICES,
+    apigateway_messages,
+    comprehend_units,
+    dynamodb_read_units,
+    dynamodb_write_units,
+    lambda_gb_seconds,
+)
+
+
+@pytest.mark.parametrize(
+    ("chars", "units"),
+    [
+        pytest.param(0, 3, id="empty-still-3"),
+        pytest.param(2, 3, id="ok"),
+        pytest.param(60, 3, id="chat-line"),
+        pytest.param(300, 3, id="exactly-minimum"),
+        pytest.param(301, 4, id="one-over"),
+        pytest.param(5000, 50, id="5k"),
+    ],
+)
+def test_comprehend_units_have_a_three_unit_minimum(chars: int, units: int) -> None:
+    """100 characters per unit, rounded up, never under 3 per request."""
+    assert comprehend_units(chars) == units
+
+
+@pytest.mark.parametrize(
+    ("size", "messages"),
+    [
+        pytest.param(0, 1, id="empty"),
+        pytest.param(200, 1, id="small"),
+        pytest.param(32 * 1024, 1, id="exactly-32k"),
+        pytest.param(32 * 1024 + 1, 2, id="33k-is-two"),
+        pytest.param(128 * 1024, 4, id="128k"),
+    ],
+)
+def test_apigateway_meters_in_32_kb_increments(size: int, messages: int) -> None:
+    """A message bills one unit per started 32 KB."""
+    assert apigateway_messages(size) == messages
+
+
+def test_lambda_gb_seconds_round_up_to_the_millisecond() -> None:
+    """Duration is billed per started ms, times the configured memory in GB."""
+    assert lambda_gb_seconds(1000, 1024) == pytest.approx(1.0)
+    assert lambda_gb_seconds(10.2, 512) == pytest.approx(0.011 * 0.5)
+    assert lambda_gb_seconds(0, 512) == 0
+
+
+@pytest.mark.parametrize("bad", [pytest.param(-1, id="negative")])
+def test_unit_math_refuses_negative_sizes(bad: int) -> None:
+    """Negative sizes are a caller's bug: a clear ValueError."""
+    with pytest.raises(ValueError, match=">= 0"):
+        comprehend_units(bad)
+    with pytest.raises(ValueError, match=">= 0"):
+        apigateway_messages(bad)
+    with pytest.raises(ValueError, match="bad duration"):
+        lambda_gb_seconds(bad, 512)
+
+
+def test_dynamodb_units_follow_item_size_rules() -> None:
+    """Writes: 1 per started KB; reads: 1 per started 4 KB, halved when eventually consistent."""
+    assert dynamodb_write_units(10) == 1
+    assert dynamodb_write_units(1025) == 2
+    assert dynamodb_read_units(100, consistent=True) == 1.0
+    assert dynamodb_read_units(100, consistent=False) == 0.5
+    assert dynamodb_read_units(4097, consistent=False) == 1.0
+
+
+def test_price_table_is_complete_and_cites_a_source() -> None:
+    """Every line item the meter or the report produces has a positive price and a source."""
+    needed = {
+        "comprehend.unit",
+        "translate.character",
+        "apigateway.message",
+        "dynamodb.wru",
+        "dynamodb.rru",
+        "lambda.request",
+        "lambda.gb_second.arm64",
+        "lambda.gb_second.x86_64",
+    }
+    assert needed <= set(PRICES)
+    for key, price in PRICES.items():
+        assert price.usd > 0, key
+        assert re.search(r"AWS_FACTS §\d", price.source), key
+        assert price.unit, key
+
+
+def test_item_size_counts_names_and_values() -> None:
+    """Names and values in UTF-8 bytes; numbers by digits; maps and lists with overhead."""
+    assert item_size({"room": {"S": "lobby"}}) == 4 + 5
+    assert item_size({"n": {"N": "12345"}}) == 1 + 4
+    assert item_size({"ok": {"BOOL": True}}) == 3
+    assert item_size({"é": {"S": "€"}}) == 2 + 3
+    assert item_size({"m": {"M": {"a": {"S": "b"}}}}) == 1 + 3 + (1 + 1 + 1)
+    assert item_size({"l": {"L": [{"S": "x"}, {"S": "y"}]}}) == 1 + 3 + 2 + 2
+
+
+def test_meter_counts_billable_units_per_call() -> None:
+    """Comprehend units, Translate characters (not same-language), writes and reads are counted."""
+    session = boto3.session.Session(
+        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
+    )
+    comprehend = session.client("comprehend")
+    translate = session.client("translate")
+    dynamodb = session.client("dynamodb")
+    meter = Meter(gsi_tables=["conns"])
+    stubs = [Stubber(comprehend), Stubber(translate), Stubber(dynamodb)]
+    for client, service in ((comprehend, "comprehend"), (translate, "translate")):
+        meter.attach(client, service)
+    meter.attach(dynamodb, "dynamodb")
+    stubs[0].add_response("detect_sentiment", {"Sentiment": "POSITIVE"})
+    stubs[1].add_response(
+        "translate_text",
+        {"TranslatedText": "x", "SourceLanguageCode": "en", "TargetLanguageCode": "fr"},
+    )
+    stubs[1].add_response(
+        "translate_text",
+        {"TranslatedText": "x", "SourceLanguageCode": "en", "TargetLanguageCode": "en"},
+    )
+    stubs[2].add_response("put_item", {})
+    stubs[2].add_response("get_item", {"Item": {"k": {"S": "v" * 5000}}})
+    for stub in stubs:
+        stub.activate()
+
+    comprehend.detect_sentiment(Text="a" * 350, LanguageCode="en")
+    translate.translate_text(Text="hello", SourceLanguageCode="en", TargetLanguageCode="fr")
+    translate.translate_text(Text="hello", SourceLanguageCode="en", TargetLanguageCode="en")
+    dynamodb.put_item(TableName="conns", Item={"connectionId": {"S": "c1"}})
+    dynamodb.get_item(TableName="t", Key={"k": {"S": "v"}}, ConsistentRead=True)
+
+    assert meter.units() == {
+        "comprehend.unit": 4,
+        "translate.character": 5,
+        "dynamodb.wru": 2,  # the item + its GSI copy
+        "dynamodb.rru": 2.0,  # 5 KB strongly consistent
+    }
+    assert meter.operations() == {
+        "comprehend:DetectSentiment": 1,
+        "translate:TranslateText": 2,
+        "dynamodb:PutItem": 1,
+        "dynamodb:GetItem": 1,
+    }
+    meter.reset()
+    assert meter.units() == {}
