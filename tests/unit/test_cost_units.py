@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
+from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -152,3 +156,49 @@ def test_meter_counts_billable_units_per_call() -> None:
     }
     meter.reset()
     assert meter.units() == {}
+
+
+def _cost_report() -> Any:
+    """scripts/cost_report.py (a script, not a package module)."""
+    scripts = str(Path(__file__).resolve().parents[2] / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    return importlib.import_module("cost_report")
+
+
+def test_original_model_translates_per_reader_until_its_cache_is_warm() -> None:
+    """The original pays TranslateText per reader of another language; a repeat hits its cache."""
+    report = _cost_report()
+    texts = report.TextMaker(1)
+    text = "We went to Paris and loved it"
+    texts.language_of[text] = "en"
+    members = [("a", "en"), ("b", "fr"), ("c", "fr")]
+    once = report.Workload("w", members, [("message", "a", text)], texts=texts)
+    twice = report.Workload("w", members, [("message", "a", text)] * 2, texts=texts)
+
+    units, features, failed = report.original_cost(once)
+    assert units["translate.character"] == 2 * len(text)  # both fr readers, concurrently
+    assert units["comprehend.unit"] == 9  # language, sentiment, entities: 3 units each
+    assert units["apigateway.message"] == 1 + 3  # the frame in, one post per reader
+    assert features["translation"]["translate.character"] == 2 * len(text)
+    assert failed == 0
+    units_twice, _, _ = report.original_cost(twice)
+    assert units_twice["translate.character"] == 2 * len(text)  # the second is cached
+
+
+def test_original_model_refuses_without_translation_and_fails_big_join_frames() -> None:
+    """A refused English message still pays 3 Comprehend calls; a 1,000-message history frame
+    exceeds 128 KB and the join fails, after paying to translate it all."""
+    report = _cost_report()
+    workload = report.joins(count=1, history=1000)
+    units, _, failed = report.original_cost(workload)
+    assert failed == 1
+    assert units["translate.character"] > 0
+
+    texts = report.TextMaker(2)
+    negative = texts.negative("en")
+    refused = report.Workload("r", [("a", "en")], [("message", "a", negative)], texts=texts)
+    units, _, _ = report.original_cost(refused)
+    assert units["comprehend.unit"] == 9
+    assert units["translate.character"] == 0
+    assert units["apigateway.message"] == 2
