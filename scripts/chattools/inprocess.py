@@ -20,7 +20,9 @@ import contextlib
 import io
 import json
 import os
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -77,6 +79,8 @@ class FakeLanguageServices:
     ) -> None:
         self.language_of = language_of
         self.latency = {op: ms / 1000.0 for op, ms in (latency_ms or {}).items()}
+        self.frames: Counter[str] = Counter()  # posted frames by "type" (v2), for checks
+        self._lock = threading.Lock()
 
     def answer(self, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """The parsed response of ``operation`` for the request ``body``."""
@@ -103,6 +107,15 @@ class FakeLanguageServices:
             }
         raise ValueError(f"the fake does not answer {operation}")
 
+    def _count_frame(self, data: bytes | None) -> None:
+        try:
+            frame = json.loads(data or b"null")
+        except ValueError:
+            frame = None
+        kind = str(frame.get("type")) if isinstance(frame, dict) else "other"
+        with self._lock:
+            self.frames[kind] += 1
+
     def on_send(self, request: Any, **_: Any) -> Any:
         """A ``before-send`` handler: answer without a network, after the operation's latency."""
         from botocore.awsrequest import AWSResponse, HTTPHeaders
@@ -113,6 +126,7 @@ class FakeLanguageServices:
             body = json.loads(request.body or b"{}")
         elif "/@connections/" in request.url:
             operation, body = "PostToConnection", {}
+            self._count_frame(request.body)
         else:
             raise ValueError(f"the fake does not answer {request.url}")
         delay = self.latency.get(operation)
@@ -175,6 +189,7 @@ class Harness:
     meter: Any
     dynamodb: Any
     names: dict[str, str]
+    fake: FakeLanguageServices
     durations_ms: list[float] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)
     _seq: int = 0
@@ -243,6 +258,7 @@ class Harness:
         self.meter.reset()
         self.durations_ms.clear()
         self.cpu_ms.clear()
+        self.fake.frames.clear()
 
 
 LEVERS = ("off", "cache", "detector", "all")
@@ -330,7 +346,7 @@ def handler_in_process(
             runtime.language.detector.load()
         app.install_runtime(runtime)
         try:
-            yield Harness(app, runtime, meter, dynamodb, names)
+            yield Harness(app, runtime, meter, dynamodb, names, fake)
         finally:
             app.install_runtime(None)
             runtime.fanout_pool.shutdown()
