@@ -123,8 +123,12 @@ def test_artifact_holds_no_tooling(artifact: Path) -> None:
     """Nothing of the tests, scripts, frontend, local cloud or dev tools is packaged."""
     top_level = {p.name.split("-")[0] for p in artifact.iterdir()}
     assert sorted(top_level & set(NOT_RUNTIME)) == []
-    assert not list(artifact.rglob("conftest.py"))
+    # Our own test scaffolding must not leak in. (Third-party wheels may ship their own, e.g.
+    # numpy/conftest.py: `sam build` packages those as-is, and they are never imported.)
+    assert not list(artifact.glob("conftest.py"))
     assert not list(artifact.glob("test_*.py"))
+    assert not list((artifact / "positive_chat").rglob("conftest.py"))
+    assert not list((artifact / "positive_chat").rglob("test_*.py"))
 
 
 def test_artifact_distributions_are_the_runtime_requirements(artifact: Path) -> None:
