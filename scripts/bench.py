@@ -18,9 +18,12 @@
   background thread at start-up, so no event waits for it).
 - memory: a child process runs the 1,000-reader fan-out and reports its RSS after the setup and
   its peak (ru_maxrss) after the fan-out.
-- localcloud: `python -m localcloud` (ephemeral) driven by the tester client's load mode (every
-  delivery verified) for rooms of 10 and 100 users in 1 and 3 languages, beside the bare
-  `websockets` relay of scripts/bench_gateway.py (echo, same machine, same run).
+- localcloud: `python -m localcloud` (ephemeral; its environments warmed by an untimed run)
+  driven by the tester client's load mode (every delivery verified) for rooms of 10 and 100
+  users in 1 and 3 languages, beside the bare `websockets` relay of scripts/bench_gateway.py
+  (an echo: one frame in, one out, per connection, closed loop; same machine, same run).
+- artifact: the Lambda package as `sam build` makes it (pip, arm64 wheels, python3.12),
+  unzipped, with and without the offline detector's py3langid + numpy.
 
 Everything binds 127.0.0.1 on port 0, and every child process is stopped at the end.
 """
@@ -345,6 +348,8 @@ def bench_localcloud(args: argparse.Namespace) -> str:
     with tempfile.TemporaryDirectory(prefix="bench-localcloud-") as tmp:
         child, urls = _start_localcloud(Path(tmp))
         try:
+            # Untimed: start and warm the Lambda environments (imports, detector model).
+            _load_run(urls["websocket"], 10, ("en", "fr", "de"), 30)
             for users, langs in (
                 (10, ("en",)),
                 (10, ("en", "fr", "de")),

@@ -9,10 +9,13 @@ Comprehend and Translate are Stubbers: a call that no test queued a response for
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from conftest import TABLES, Harness, Settings, StepClock
 from positive_chat import app
+from positive_chat.detector import OfflineDetector
+from positive_chat.languages import LANGUAGES
 from positive_chat.levers import CostLevers
 
 ZH_TW = "我們明年春天要去巴黎旅行非常期待這次的旅程"
@@ -25,17 +28,28 @@ DETECTOR_ONLY = CostLevers(offline_detector=True)
 MakeRuntime = Callable[[CostLevers], app.Runtime]
 
 
+@pytest.fixture(scope="module")
+def detector() -> OfflineDetector:
+    """One loaded detector for the module (loading the model takes about a second)."""
+    loaded = OfflineDetector(LANGUAGES)
+    assert loaded.load()
+    return loaded
+
+
 @pytest.fixture
-def with_levers(harness: Harness, settings: Settings) -> MakeRuntime:
+def with_levers(harness: Harness, settings: Settings, detector: OfflineDetector) -> MakeRuntime:
     """Swap the harness's runtime for one with the given levers (a new execution environment)."""
 
     def make(levers: CostLevers) -> app.Runtime:
         old = harness.runtime
         runtime = app.Runtime(
-            settings=settings, clients=old.clients, clock=StepClock(), levers=levers
+            settings=settings,
+            clients=old.clients,
+            clock=StepClock(),
+            levers=replace(levers, offline_detector=False),
         )
-        if runtime.language.detector is not None:
-            assert runtime.language.detector.load()
+        if levers.offline_detector:  # the composed runtime, with the already loaded model
+            runtime.language = replace(runtime.language, detector=detector)
         old.fanout_pool.shutdown(wait=True)
         old.translate_pool.shutdown(wait=True)
         harness.runtime = runtime  # the harness shuts this one's pools down

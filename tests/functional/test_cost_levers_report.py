@@ -29,14 +29,14 @@ def restore_environment() -> Iterator[None]:
 
 def test_cost_report_detector_removes_language_detection_calls() -> None:
     """With the detector on, the steady chat's 60-character texts skip DetectDominantLanguage."""
-    workload = steady(10)
+    workload = steady(6)
     off = run_ours(workload, "off")
     on = run_ours(workload, "detector")
 
-    assert off.operations["comprehend:DetectDominantLanguage"] == 10
+    assert off.operations["comprehend:DetectDominantLanguage"] == 6
     assert on.operations["comprehend:DetectDominantLanguage"] == 0
-    assert on.operations["comprehend:DetectSentiment"] == 10
-    assert off.units["comprehend.unit"] - on.units["comprehend.unit"] == 10 * 3
+    assert on.operations["comprehend:DetectSentiment"] == 6
+    assert off.units["comprehend.unit"] - on.units["comprehend.unit"] == 6 * 3
 
 
 def test_cost_report_cache_answers_repeated_texts() -> None:
