@@ -20,7 +20,7 @@ from positive_chat.config import (
     ConfigurationError,
     Settings,
 )
-from positive_chat.ratelimit import RateLimit
+from positive_chat.ratelimit import RateLimit, RateLimitedError, RateLimiter, TatSwap
 
 BURST = 3
 PER_SECOND = 2.0
@@ -231,3 +231,44 @@ def test_raw_event_with_lambda_context_is_limited(harness: Harness) -> None:
     assert results == [{"statusCode": 200}] * (BURST + 1)
     frames = harness.frames("a-ana")
     assert [f["type"] for f in frames] == ["pong"] * BURST + ["error"]
+
+
+class RacingStore:
+    """A bucket store another environment always writes first (every conditional write loses)."""
+
+    def __init__(self, now: int) -> None:
+        self.tat = now + 10
+        self.swaps = 0
+
+    def swap_rate_tat(
+        self, connection_id: str, *, expected: int | None, now: int, new: int
+    ) -> TatSwap:
+        """Lose the race: the stored arrival time moved on before this write."""
+        del connection_id, expected, now, new
+        self.swaps += 1
+        self.tat += 1
+        return TatSwap(done=False, current=self.tat)
+
+
+def test_ratelimit_lost_races_fail_closed() -> None:
+    """If other environments keep winning the bucket, the frame is refused (retryAfter 1)."""
+    clock = StepClock()
+    store = RacingStore(clock.now)
+    limiter = RateLimiter(store, clock, RateLimit(per_second=5, burst=30))
+    with pytest.raises(RateLimitedError) as refused:
+        limiter.spend("c1")
+    assert refused.value.retry_after == 1
+    assert store.swaps == 4
+
+
+def test_ratelimit_retry_after_is_the_wait_for_the_next_token(harness: Harness) -> None:
+    """At 0.25 frames per second an empty bucket says: retry in 4 s (rounded up, never 0)."""
+    harness.seed_connection("a-ana", "lobby", "en", "Ana")
+    clock = StepClock()
+    limiter = RateLimiter(harness.runtime.connections, clock, RateLimit(per_second=0.25, burst=1))
+    limiter.spend("a-ana")
+    with pytest.raises(RateLimitedError) as refused:
+        limiter.spend("a-ana")
+    assert refused.value.retry_after == 4
+    clock.now += 4000
+    limiter.spend("a-ana")
