@@ -259,7 +259,8 @@ class TextMaker:
 
     def negative(self, lang: str) -> str:
         """A refused text in ``lang`` (distinct each time, 60 characters)."""
-        text = f"{_NEGATIVE[lang]} {self.rng.randrange(10**6):06d}"[-60:]
+        # The number first: cutting to 60 characters must never cut the negative word off.
+        text = f"{self.rng.randrange(10**6):06d} {_NEGATIVE[lang]}"[:60]
         self.language_of[text] = lang
         return text
 

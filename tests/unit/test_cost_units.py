@@ -202,3 +202,23 @@ def test_original_model_refuses_without_translation_and_fails_big_join_frames() 
     assert units["comprehend.unit"] == 9
     assert units["translate.character"] == 0
     assert units["apigateway.message"] == 2
+
+
+def test_steady_workload_is_the_scenario_the_issue_names() -> None:
+    """1,000 messages, 5% of them negative (the fake's words survive the 60-character cut),
+    every distinct text 60 characters, and the common-phrase mix close to 30%."""
+    report = _cost_report()
+    from chattools.inprocess import NEGATIVE_WORDS
+
+    distinct = report.steady(1000)
+    texts = [text for _, _, text in distinct.events]
+    negative = [t for t in texts if NEGATIVE_WORDS & set(t.casefold().split())]
+    assert len(texts) == 1000
+    assert len(negative) == 50
+    assert {len(t) for t in texts} == {60}
+    assert len(set(texts)) == 1000
+
+    mixed = report.steady(1000, repeated_share=0.3)
+    common = {p for phrases in report.COMMON_PHRASES.values() for p in phrases}
+    share = sum(1 for _, _, t in mixed.events if t in common) / 1000
+    assert 0.25 <= share <= 0.31  # 30% of the 950 non-negative turns
