@@ -523,7 +523,7 @@ def failure_for(
         room=room,
         timestamp=timestamp,
         client_id=client_id,
-        retry_after=getattr(err, "retry_after", None),  # RATE_LIMITED, MUTED, ...
+        retry_after=err.retry_after,  # RATE_LIMITED, MUTED, AUTH_THROTTLED
     )
 
 
