@@ -18,7 +18,7 @@ import {
   saveSession, showInAddressBar,
 } from './prefs.js';
 import { readSettings } from './settings.js';
-import { ChatSocket, STATUS } from './socket.js';
+import { ChatSocket, STATUS, describeStatus } from './socket.js';
 
 const settings = readSettings();
 const languages = new Map(settings.languages.map((language) => [language.code, language]));
@@ -235,21 +235,11 @@ let statusTicker = null;
 
 function renderStatus() {
   const status = socket.status;
-  let text = 'Not connected';
-  let detail = '';
-  let kind = 'down';
-  if (state.joined) { text = 'Connected'; kind = 'ok'; }
-  else if (status === STATUS.OPEN) { text = 'Joining…'; kind = 'busy'; }
-  else if (status === STATUS.CONNECTING) { text = 'Connecting…'; kind = 'busy'; }
-  else if (status === STATUS.WAITING) {
-    text = 'Reconnecting…';
-    kind = 'busy';
-    const seconds = Math.max(0, Math.ceil((socket.retryAt - Date.now()) / 1000));
-    detail = seconds > 0 ? `next try in ${seconds} s` : '';
-  } else if (status === STATUS.OFFLINE) {
-    text = 'Offline';
-    detail = 'messages will be sent when you are back online';
-  }
+  const { text, detail, kind } = describeStatus(socket, {
+    ready: state.joined,
+    openText: 'Joining…',
+    offlineDetail: 'messages will be sent when you are back online',
+  });
   ui.status.dataset.state = kind;
   if (ui.statusText.textContent !== text) setText(ui.statusText, text);
   setText(ui.statusDetail, detail);

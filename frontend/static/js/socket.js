@@ -34,6 +34,24 @@ export function backoffDelay(attempt, { baseMs = 500, capMs = 30000, random = Ma
   return Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16)));
 }
 
+/**
+ * What a page's status indicator says about `socket`: `{ text, detail, kind }`, kind being
+ * `ok`, `busy` or `down`. `ready` is the page's own "fully in" state (joined, signed in);
+ * `openText` is shown while the socket is open but not yet ready.
+ */
+export function describeStatus(socket, { ready, openText, offlineDetail }) {
+  const status = socket.status;
+  if (ready) return { text: 'Connected', detail: '', kind: 'ok' };
+  if (status === STATUS.OPEN) return { text: openText, detail: '', kind: 'busy' };
+  if (status === STATUS.CONNECTING) return { text: 'Connecting…', detail: '', kind: 'busy' };
+  if (status === STATUS.WAITING) {
+    const seconds = Math.max(0, Math.ceil((socket.retryAt - Date.now()) / 1000));
+    return { text: 'Reconnecting…', detail: seconds > 0 ? `next try in ${seconds} s` : '', kind: 'busy' };
+  }
+  if (status === STATUS.OFFLINE) return { text: 'Offline', detail: offlineDetail, kind: 'down' };
+  return { text: 'Not connected', detail: '', kind: 'down' };
+}
+
 export class ChatSocket extends EventTarget {
   #url;
   #options;
