@@ -80,10 +80,14 @@ class ChatError(Exception):
     #: Seconds until the client may try again (sent as ``retryAfter``), for the codes that say so.
     retry_after: int | None = None
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        if retry_after is not None:
+            self.retry_after = retry_after
 
 
 class FrameError(ChatError):
@@ -187,10 +191,6 @@ class AuthThrottledError(ModerationError):
 
     code = "AUTH_THROTTLED"
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
 
 class NotFoundError(ModerationError):
     """No message with this room and id."""
@@ -214,10 +214,6 @@ class MutedError(ModerationError):
     """A moderator muted this user in this room; ``retry_after`` seconds are left."""
 
     code = "MUTED"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class InProgressError(ChatError):

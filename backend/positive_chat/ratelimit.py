@@ -47,8 +47,7 @@ class RateLimitedError(ChatError):
 
     def __init__(self, retry_after: int) -> None:
         retry_after = max(1, retry_after)
-        super().__init__(f"too many frames; try again in {retry_after} s")
-        self.retry_after = retry_after
+        super().__init__(f"too many frames; try again in {retry_after} s", retry_after=retry_after)
 
 
 @dataclass(frozen=True)
