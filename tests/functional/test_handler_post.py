@@ -26,6 +26,13 @@ def only_item(harness: Harness, room: str = "lobby") -> dict[str, Any]:
     return item
 
 
+def assert_flagged(item: dict[str, Any], status: str, reason: str) -> None:
+    """The stored message has ``status`` and waits in the review queue for ``reason``."""
+    assert item["status"] == {"S": status}
+    assert item["review"] == {"S": "pending"}
+    assert item["flagReason"] == {"S": reason}
+
+
 def test_post_publishes_to_every_reader_in_their_language(
     harness: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -234,9 +241,7 @@ def test_post_negative_is_rejected_for_the_sender_only(
         "noticeLang": "fr",
     }
     assert harness.frames("b-bo") == []
-    assert item["status"] == {"S": "rejected"}
-    assert item["review"] == {"S": "pending"}
-    assert item["flagReason"] == {"S": "NEGATIVE"}
+    assert_flagged(item, "rejected", "NEGATIVE")
     assert item["sentiment"] == {"S": "NEGATIVE"}
     assert "DetectEntities" not in harness.operations("comprehend")
     assert emitted_metrics(capsys.readouterr().out)["MessagesRejected"] == 1
@@ -291,9 +296,7 @@ def test_post_sentiment_throttled_is_held_not_published(
         "noticeLang": "en",
     }
     assert harness.frames("b-bo") == []
-    assert item["status"] == {"S": "held"}
-    assert item["review"] == {"S": "pending"}
-    assert item["flagReason"] == {"S": "SERVICE_UNAVAILABLE"}
+    assert_flagged(item, "held", "SERVICE_UNAVAILABLE")
     assert emitted_metrics(capsys.readouterr().out)["MessagesHeld"] == 1
 
 
