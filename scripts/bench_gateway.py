@@ -9,7 +9,14 @@ max) per server, side by side:
 
 - ``gateway``: the local API Gateway running a trivial Lambda (tests/localcloud/handlers/echo.py:
   the MESSAGE event in, one boto3 PostToConnection back), in its worker-process pool;
+- ``nosdk``: the same gateway and echo, with the handler's PostToConnection sent by plain
+  ``http.client`` instead of boto3 (tests/localcloud/handlers/echo_nosdk.py, a diagnostic): what
+  the local cloud itself can carry once boto3's request pipeline is taken out;
 - ``raw``: a bare `websockets` echo server, the ceiling of Python WebSockets on this machine.
+
+After the table, the boto3 floor: the CPU of the echo handler's one boto3 PostToConnection,
+called in a loop from one process against an HTTP server that does nothing, and the most
+echoes/s this machine's cores could give if everything else in an echo cost nothing.
 
 The gateway's environments are started and warmed before timing. Everything binds 127.0.0.1 on
 port 0, and every child is stopped at the end.
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -26,9 +34,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["BenchResult", "main"]
 
@@ -53,7 +62,7 @@ Resources:
   Default: {{Type: AWS::ApiGatewayV2::Route, Properties: {{ApiId: !Ref Api, RouteKey: $default, Target: !Sub "integrations/${{Integration}}"}}}}
   Echo:
     Type: AWS::Serverless::Function
-    Properties: {{CodeUri: {code}, Handler: echo.handler, Runtime: python3.12, Timeout: 29, MemorySize: 128}}
+    Properties: {{CodeUri: {code}, Handler: {handler}.handler, Runtime: python3.12, Timeout: 29, MemorySize: 128}}
 """  # noqa: E501 - a YAML document
 
 
@@ -92,12 +101,12 @@ class BenchResult:
 # -- servers (run in a child process) -----------------------------------------------------------
 
 
-async def _serve_gateway(workers: int | None) -> None:
+async def _serve_gateway(workers: int | None, handler: str) -> None:
     from localcloud.gateway import Gateway
 
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp:
         template = Path(tmp) / "template.yaml"
-        template.write_text(ECHO_TEMPLATE.format(code=HANDLERS))
+        template.write_text(ECHO_TEMPLATE.format(code=HANDLERS, handler=handler))
         gateway = Gateway(template_path=template, function_env={}, workers=workers)
         await gateway.start()
         try:
@@ -117,6 +126,26 @@ async def _serve_raw() -> None:
     async with serve(echo, "127.0.0.1", 0, compression=None) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         await _announce_and_wait(f"ws://127.0.0.1:{port}/", list)
+
+
+async def _serve_null() -> None:
+    """An HTTP server that answers every PostToConnection 200 and does nothing else."""
+    from aiohttp import web
+
+    async def post(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/local/@connections/{connection_id}", post)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        await _announce_and_wait(f"http://127.0.0.1:{runner.addresses[0][1]}/local", list)
+    finally:
+        await runner.cleanup()
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -177,9 +206,11 @@ async def _run_client(
     return BenchResult("", connections, messages, elapsed, latencies, used)
 
 
-def _bench(server: str, args: argparse.Namespace) -> BenchResult:
+@contextlib.contextmanager
+def _server(server: str, args: argparse.Namespace) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Start one server child; yield it with the URL it announced; stop it at the end."""
     command = [sys.executable, __file__, "--serve", server, "--loop", args.loop]
-    if args.workers:
+    if getattr(args, "workers", None):
         command += ["--workers", str(args.workers)]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -189,6 +220,19 @@ def _bench(server: str, args: argparse.Namespace) -> BenchResult:
         url = child.stdout.readline().strip()
         if not url:
             raise RuntimeError(f"the {server} server did not start")
+        yield child, url
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _bench(server: str, args: argparse.Namespace) -> BenchResult:
+    with _server(server, args) as (child, url):
 
         def cpu() -> dict[str, float]:
             assert child.stdin is not None
@@ -200,16 +244,27 @@ def _bench(server: str, args: argparse.Namespace) -> BenchResult:
         result = asyncio.run(
             _run_client(url, args.connections, args.messages, args.warmup, cpu)
         )
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        try:
-            child.wait(30)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
     return BenchResult(server, result.connections, result.messages, result.seconds,
                        result.latencies_ms, result.cpu_us)
+
+
+def boto3_floor(calls: int, loop: str) -> float:
+    """CPU microseconds of one boto3 PostToConnection (echo.py's call) against a null server."""
+    import boto3
+
+    args = argparse.Namespace(loop=loop)
+    with _server("null", args) as (_, url):
+        client = boto3.client(
+            "apigatewaymanagementapi", endpoint_url=url, region_name="us-east-1",
+            aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106 - placeholders
+        )
+        data = json.dumps({"action": "echo", "n": 0, "pad": "x" * 40}).encode()
+        for _ in range(min(200, calls)):  # warm: connection, endpoint and signing caches
+            client.post_to_connection(ConnectionId="bench0000000=", Data=data)
+        started = time.process_time()
+        for _ in range(calls):
+            client.post_to_connection(ConnectionId="bench0000000=", Data=data)
+        return (time.process_time() - started) / calls * 1e6
 
 
 def _default_loop() -> str:
@@ -235,15 +290,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=2000, help="per connection")
     parser.add_argument("--warmup", type=int, default=100, help="untimed messages per connection")
     parser.add_argument("--workers", type=int, default=None, help="gateway environments")
-    parser.add_argument("--servers", default="gateway,raw", help="comma-separated: gateway,raw")
+    parser.add_argument("--servers", default="gateway,nosdk,raw",
+                        help="comma-separated: gateway,nosdk,raw")
+    parser.add_argument("--floor-calls", type=int, default=3000,
+                        help="boto3 calls timed for the floor (0: skip it)")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default=_default_loop(),
                         help="the servers' event loop (default: uvloop when installed)")
-    parser.add_argument("--serve", choices=("gateway", "raw"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=tuple(_SERVERS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        serve = _serve_gateway(args.workers) if args.serve == "gateway" else _serve_raw()
         with asyncio.Runner(loop_factory=_loop_factory(args.loop)) as runner:
-            runner.run(serve)
+            runner.run(_SERVERS[args.serve](args))
         return 0
     print(f"echo benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, "
           f"Python {sys.version.split()[0]}, server loop: {args.loop}")
@@ -254,7 +311,21 @@ def main(argv: list[str] | None = None) -> int:
           "----------------------------------------|")
     for server in args.servers.split(","):
         print(_bench(server.strip(), args).line(), flush=True)
+    if args.floor_calls > 0:
+        floor = boto3_floor(args.floor_calls, args.loop)
+        cores = os.cpu_count() or 1
+        print(f"\nboto3 floor: {floor:,.0f} us of CPU per PostToConnection ({args.floor_calls} "
+              f"calls, one process, null server) -> at most {cores * 1e6 / floor:,.0f} echoes/s "
+              f"on {cores} cores with a free gateway and a free load client")
     return 0
+
+
+_SERVERS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, None]]] = {
+    "gateway": lambda args: _serve_gateway(args.workers, "echo"),
+    "nosdk": lambda args: _serve_gateway(args.workers, "echo_nosdk"),
+    "raw": lambda args: _serve_raw(),
+    "null": lambda args: _serve_null(),
+}
 
 
 if __name__ == "__main__":
