@@ -22,6 +22,10 @@ Parity notes (what API Gateway does, and what this emulator does):
   with 1000; the gateway's own shutdown closes with 1001; a client that vanishes without a close
   frame gives ``$disconnect`` status 1006.
 - Only client data frames count as activity for the idle timeout (server pushes do not).
+- Concurrency: invocations past the function's limit (``ReservedConcurrentExecutions``, else
+  Lambda's account default of 1,000, counting running and queued ones) are throttled by the
+  runtime; the client sees the integration failure above (the error frame, or 502 on
+  ``$connect``). ``$disconnect`` is never throttled.
 """
 
 from __future__ import annotations
@@ -497,7 +501,9 @@ class Gateway:
             now_s=time.time(),
             host=host,
         )
-        result = await runtime.invoke(event)
+        # Never throttled: a $disconnect lost here would leave the connection in the function's
+        # tables for good (API Gateway calls it best effort; the local cloud makes it certain).
+        result = await runtime.invoke(event, throttle=False)
         self._log_invocation("$disconnect", conn.info.connection_id, result, None)
 
     def _message_done(

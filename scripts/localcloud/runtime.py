@@ -7,6 +7,11 @@ between invocations. Environments are started on demand up to ``max_workers``; b
 invocations wait in a FIFO queue. A slow invocation only occupies its own environment, and the
 processes spread over every core.
 
+Concurrency is capped as Lambda caps it: at most ``concurrency`` invocations in flight (running
+or queued) per function, the template's ``ReservedConcurrentExecutions`` or else the account
+default of 1,000. Past it an invocation is throttled at once (``TooManyRequestsException``,
+"Rate Exceeded."), so a flooding client meets an error instead of growing a queue without end.
+
 The function's timeout is enforced: past it the worker is killed (SIGKILL) and the invocation
 fails with ``Sandbox.Timedout``; the next invocation gets a new environment. A worker that dies
 (``sys.exit``, a crash) fails its invocation with ``Runtime.ExitError``. Nothing here blocks the
@@ -33,6 +38,7 @@ from typing import Any
 from localcloud.template import FunctionSpec
 
 __all__ = [
+    "DEFAULT_CONCURRENCY",
     "INIT_TIMEOUT",
     "FunctionRuntime",
     "InvocationResult",
@@ -41,6 +47,7 @@ __all__ = [
 
 LOG = logging.getLogger("localcloud.runtime")
 
+DEFAULT_CONCURRENCY = 1000  # Lambda's default concurrent executions per account and Region
 INIT_TIMEOUT = 10.0  # seconds: Lambda's limit for the init phase of an on-demand environment
 _HEADER = 4
 _STOP_GRACE = 2.0  # seconds a worker gets to exit after its pipe closes, before SIGKILL
@@ -300,9 +307,21 @@ class FunctionRuntime:
         max_workers: int,
         region: str = "us-east-1",
         account_id: str = "123456789012",
+        concurrency: int | None = None,
     ) -> None:
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, not {max_workers}")
+        if concurrency is None:
+            concurrency = (
+                spec.reserved_concurrency
+                if spec.reserved_concurrency is not None
+                else DEFAULT_CONCURRENCY
+            )
+        if concurrency < 0:
+            raise ValueError(f"concurrency must be at least 0, not {concurrency}")
+        self.concurrency = concurrency
+        self.throttles = 0  # invocations refused for concurrency since the start
+        self._throttle_logged = -1.0
         self.spec = spec
         self.name = spec.logical_id
         self.timeout = spec.timeout
@@ -335,11 +354,30 @@ class FunctionRuntime:
         """Process ids of the live execution environments (for monitoring and benchmarks)."""
         return [w.process.pid for w in self._workers if w.process is not None and not w.dead]
 
-    def submit(self, event: dict[str, Any], callback: Callable[[InvocationResult], None]) -> None:
-        """Invoke the function with ``event``; ``callback`` gets the result on the loop."""
+    @property
+    def in_flight(self) -> int:
+        """Invocations running or queued now (a starting environment counts as running)."""
+        return len(self._queue) + len(self._workers) - len(self._idle)
+
+    def submit(
+        self,
+        event: dict[str, Any],
+        callback: Callable[[InvocationResult], None],
+        *,
+        throttle: bool = True,
+    ) -> None:
+        """Invoke the function with ``event``; ``callback`` gets the result on the loop.
+
+        With ``throttle`` (the default), an invocation past the concurrency limit fails at once
+        with Lambda's throttle error; the gateway passes False for ``$disconnect``, which the
+        local cloud never drops.
+        """
         invocation = _Invocation(event, callback)
         if self._stopping:
             callback(_failed(invocation, "Runtime.Stopped", "the local cloud is shutting down"))
+            return
+        if throttle and self.in_flight >= self.concurrency:
+            self._throttle(invocation)
             return
         if self._idle:
             self._idle.pop().run(invocation)
@@ -347,7 +385,7 @@ class FunctionRuntime:
         self._queue.append(invocation)
         self._grow()
 
-    async def invoke(self, event: dict[str, Any]) -> InvocationResult:
+    async def invoke(self, event: dict[str, Any], *, throttle: bool = True) -> InvocationResult:
         """Invoke the function with ``event`` and wait for the result."""
         future: asyncio.Future[InvocationResult] = self.loop.create_future()
 
@@ -355,7 +393,7 @@ class FunctionRuntime:
             if not future.done():
                 future.set_result(result)
 
-        self.submit(event, done)
+        self.submit(event, done, throttle=throttle)
         return await future
 
     async def warm(self, count: int = 1) -> None:
@@ -379,6 +417,16 @@ class FunctionRuntime:
         self._idle.clear()
 
     # -- pool internals ------------------------------------------------------------------------
+
+    def _throttle(self, invocation: _Invocation) -> None:
+        self.throttles += 1
+        now = time.monotonic()
+        if now - self._throttle_logged >= 1.0:  # a flood logs once a second, not once a frame
+            self._throttle_logged = now
+            LOG.warning("%s throttled: %d invocations in flight, concurrency limit %d "
+                        "(%d throttled so far)", self.name, self.in_flight, self.concurrency,
+                        self.throttles)
+        invocation.callback(_failed(invocation, "TooManyRequestsException", "Rate Exceeded."))
 
     def _grow(self) -> None:
         while (

@@ -200,6 +200,7 @@ class FunctionSpec:
     timeout: float
     memory_mb: int
     environment: dict[str, Any]
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions, if the template sets it
 
     def resolved_environment(self, refs: Mapping[str, Any]) -> dict[str, str]:
         """Environment variables with intrinsics resolved (e.g. table logical id -> name)."""
@@ -235,7 +236,55 @@ def function_spec(
         timeout=float(props.get("Timeout", 3)),
         memory_mb=int(props.get("MemorySize", 128)),
         environment=dict(env),
+        reserved_concurrency=_reserved_concurrency(template, props),
     )
+
+
+_NO_VALUE = object()
+
+
+def _reserved_concurrency(template: Mapping[str, Any], props: Mapping[str, Any]) -> int | None:
+    """``ReservedConcurrentExecutions`` as deployed with the parameters' defaults, or None.
+
+    Handles a number, a ``Ref`` to a parameter, and ``Fn::If`` on a condition built from
+    ``Fn::Equals``/``Fn::Not``/``Fn::And``/``Fn::Or``/``Condition`` (``AWS::NoValue`` means unset).
+    """
+    if "ReservedConcurrentExecutions" not in props:
+        return None
+    params = {
+        name: param["Default"]
+        for name, param in (template.get("Parameters") or {}).items()
+        if "Default" in param
+    }
+    conditions = template.get("Conditions") or {}
+
+    def value(node: Any) -> Any:
+        if isinstance(node, dict) and len(node) == 1:
+            ((key, arg),) = node.items()
+            if key == "Ref":
+                return _NO_VALUE if arg == "AWS::NoValue" else params[arg]
+            if key == "Fn::If":
+                name, then, otherwise = arg
+                return value(then if condition(conditions[name]) else otherwise)
+            raise ValueError(f"unsupported intrinsic {key} in ReservedConcurrentExecutions")
+        return node
+
+    def condition(node: Any) -> bool:
+        ((key, arg),) = node.items()
+        if key == "Fn::Equals":
+            return str(value(arg[0])) == str(value(arg[1]))
+        if key == "Fn::Not":
+            return not condition(arg[0])
+        if key == "Fn::And":
+            return all(condition(c) for c in arg)
+        if key == "Fn::Or":
+            return any(condition(c) for c in arg)
+        if key == "Condition":
+            return condition(conditions[arg])
+        raise ValueError(f"unsupported condition function {key}")
+
+    resolved = value(props["ReservedConcurrentExecutions"])
+    return None if resolved is _NO_VALUE else int(resolved)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ Resources:
       Handler: probe.handler
       Runtime: python3.12
       Timeout: {timeout}
-      MemorySize: 256
+      MemorySize: 256{extra}
       Environment:
         Variables:
           PROBE_TABLE: !Ref Api
@@ -65,6 +65,7 @@ def _template(
     timeout: float = 5,
     routes: tuple[str, ...] = (),
     builtin: tuple[str, ...] = ("$connect", "$disconnect", "$default"),
+    reserved_concurrency: int | None = None,
 ) -> Path:
     keys = (*builtin, *routes)
     lines = "\n".join(
@@ -73,7 +74,12 @@ def _template(
         for i, key in enumerate(keys)
     )
     path = tmp_path / "template.yaml"
-    path.write_text(TEMPLATE.format(routes=lines, code=HANDLERS, timeout=timeout))
+    extra = (
+        f"\n      ReservedConcurrentExecutions: {reserved_concurrency}"
+        if reserved_concurrency is not None
+        else ""
+    )
+    path.write_text(TEMPLATE.format(routes=lines, code=HANDLERS, timeout=timeout, extra=extra))
     return path
 
 
@@ -91,10 +97,13 @@ async def start_gateway(tmp_path: Path) -> AsyncIterator[GatewayFactory]:
         routes: tuple[str, ...] = ("hello",),
         builtin: tuple[str, ...] = ("$connect", "$disconnect", "$default"),
         warm: int = 1,
+        reserved_concurrency: int | None = None,
         **options: Any,
     ) -> Gateway:
+        template = _template(tmp_path, timeout=timeout, routes=routes, builtin=builtin,
+                             reserved_concurrency=reserved_concurrency)
         gateway = Gateway(
-            template_path=_template(tmp_path, timeout=timeout, routes=routes, builtin=builtin),
+            template_path=template,
             function_env={"PROBE_LOG": str(tmp_path / "probe.log")},
             **options,
         )
@@ -547,6 +556,37 @@ async def test_runtime_handler_exception_and_crash_answer_internal_error(
     assert raised["message"] == "Internal server error"
     assert exited["message"] == "Internal server error"
     assert after["invocations"] == 1  # a fresh environment after the crash
+
+
+async def test_runtime_throttles_past_reserved_concurrency_and_recovers(
+    start_gateway: GatewayFactory, tmp_path: Path
+) -> None:
+    """Past ReservedConcurrentExecutions a frame fails at once; $disconnect is never refused."""
+    gateway = await start_gateway(reserved_concurrency=2, workers=4, warm=2)
+    async with connect(gateway.ws_url) as ws:
+        await ws.send(json.dumps({"op": "sleep", "seconds": 1.0}))
+        await ws.send(json.dumps({"op": "sleep", "seconds": 1.0}))
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        throttled = await _ask(ws, {"op": "state"})
+        waited = time.monotonic() - started
+        slept = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
+        # The handler posts before it returns: give the results a moment to reach the gateway.
+        await asyncio.sleep(0.2)
+        after = await _ask(ws, {"op": "state"})
+        await asyncio.sleep(0.2)
+        # At the limit when the client leaves: its $disconnect still runs.
+        await ws.send(json.dumps({"op": "sleep", "seconds": 0.5}))
+        await ws.send(json.dumps({"op": "sleep", "seconds": 0.5}))
+        await asyncio.sleep(0.1)
+    assert throttled["message"] == "Internal server error"
+    assert waited < 0.5  # refused at once, not queued behind the sleepers
+    assert slept == [{"slept": 1.0}, {"slept": 1.0}]
+    assert "invocations" in after
+    (runtime,) = gateway._runtimes.values()
+    assert runtime.concurrency == 2
+    assert runtime.throttles == 1
+    await _wait_log(tmp_path, "$disconnect")
 
 
 async def test_runtime_context_and_environment(start_gateway: GatewayFactory) -> None:
