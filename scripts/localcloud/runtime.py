@@ -356,8 +356,8 @@ class FunctionRuntime:
 
     @property
     def in_flight(self) -> int:
-        """Invocations running or queued now (a starting environment counts as running)."""
-        return len(self._queue) + len(self._workers) - len(self._idle)
+        """Invocations running or queued now (one waiting for a cold start is queued)."""
+        return len(self._queue) + sum(1 for w in self._workers if w.current is not None)
 
     def submit(
         self,

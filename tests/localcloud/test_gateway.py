@@ -589,6 +589,19 @@ async def test_runtime_throttles_past_reserved_concurrency_and_recovers(
     await _wait_log(tmp_path, "$disconnect")
 
 
+async def test_runtime_counts_an_invocation_waiting_for_a_cold_start_once(
+    start_gateway: GatewayFactory,
+) -> None:
+    """Two $connects during cold starts are two in flight, within a limit of 2: both succeed."""
+    gateway = await start_gateway(reserved_concurrency=2, workers=2, warm=0)
+    first, second = await asyncio.gather(connect(gateway.ws_url), connect(gateway.ws_url))
+    async with first, second:
+        assert "invocations" in await _ask(first, {"op": "state"})
+        assert "invocations" in await _ask(second, {"op": "state"})
+    (runtime,) = gateway._runtimes.values()
+    assert runtime.throttles == 0
+
+
 async def test_runtime_context_and_environment(start_gateway: GatewayFactory) -> None:
     """The handler gets a Lambda context with a live clock and the function's environment."""
     gateway = await start_gateway(timeout=5)
