@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import json
 import os
+import select
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,7 @@ __all__ = ["BenchResult", "main"]
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLERS = ROOT / "tests" / "localcloud" / "handlers"
+_START_TIMEOUT = 120.0  # seconds for a server child to announce its URL
 
 ECHO_TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -217,9 +219,10 @@ def _server(server: str, args: argparse.Namespace) -> Iterator[tuple[subprocess.
                              env=env)
     try:
         assert child.stdout is not None
-        url = child.stdout.readline().strip()
+        ready, _, _ = select.select([child.stdout], [], [], _START_TIMEOUT)
+        url = child.stdout.readline().strip() if ready else ""
         if not url:
-            raise RuntimeError(f"the {server} server did not start")
+            raise RuntimeError(f"the {server} server did not start in {_START_TIMEOUT:.0f} s")
         yield child, url
     finally:
         assert child.stdin is not None
@@ -229,6 +232,8 @@ def _server(server: str, args: argparse.Namespace) -> Iterator[tuple[subprocess.
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 def _bench(server: str, args: argparse.Namespace) -> BenchResult:

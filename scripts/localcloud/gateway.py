@@ -459,6 +459,9 @@ class Gateway:
 
     def _on_frame(self, conn: _Connection, data: str | bytes) -> None:
         """Route one client frame and submit its MESSAGE event (no await: frames never wait)."""
+        if self._stopping:  # the socket is closing with 1001: the client resends after reconnect
+            LOG.debug("%s: frame during shutdown not invoked", conn.info.connection_id)
+            return
         if isinstance(data, str):
             body, is_base64 = data, False
         else:

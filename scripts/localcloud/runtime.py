@@ -282,6 +282,13 @@ class _Worker:
             await self.process.wait()
         if self.reader is not None:
             self.reader.close()
+        invocation, self.current = self.current, None
+        if invocation is not None:  # still running at the stop: it fails, it is not forgotten
+            if invocation.timer is not None:
+                invocation.timer.cancel()
+            invocation.callback(
+                _failed(invocation, "Runtime.Stopped", "the local cloud is shutting down")
+            )
 
 
 def _runtime_exit(process: asyncio.subprocess.Process | None) -> dict[str, Any]:
@@ -369,8 +376,9 @@ class FunctionRuntime:
         """Invoke the function with ``event``; ``callback`` gets the result on the loop.
 
         With ``throttle`` (the default), an invocation past the concurrency limit fails at once
-        with Lambda's throttle error; the gateway passes False for ``$disconnect``, which the
-        local cloud never drops.
+        with Lambda's throttle error. The gateway passes False for ``$disconnect``, which the
+        local cloud never drops: it is not throttled, and it goes to the head of the queue, so a
+        stop that drains the queue runs every ``$disconnect`` first.
         """
         invocation = _Invocation(event, callback)
         if self._stopping:
@@ -382,7 +390,10 @@ class FunctionRuntime:
         if self._idle:
             self._idle.pop().run(invocation)
             return
-        self._queue.append(invocation)
+        if throttle:
+            self._queue.append(invocation)
+        else:  # $disconnect: never waits behind queued messages (see the module docstring)
+            self._queue.appendleft(invocation)
         self._grow()
 
     async def invoke(self, event: dict[str, Any], *, throttle: bool = True) -> InvocationResult:
@@ -486,6 +497,7 @@ class FunctionRuntime:
                     InvocationResult(invocation.request_id, False, None, detail,
                                      (time.perf_counter() - started) * 1000.0, None, 0)
                 )
+            self._grow()  # the rest of the queue gets environments of its own (each may fail)
             return
         worker.init_ms = float(detail)
         LOG.info("%s cold start: environment #%d initialised in %.0f ms (ready after %.0f ms)",

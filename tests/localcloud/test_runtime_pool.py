@@ -1,0 +1,95 @@
+"""The Lambda runtime pool on its own: ordering, failed starts and stops never strand a caller.
+
+Each test runs real worker processes (tests/localcloud/handlers/pool.py) through
+localcloud.runtime.FunctionRuntime and stops them at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+from localcloud.runtime import FunctionRuntime, InvocationResult, lambda_environment
+from localcloud.template import FunctionSpec
+
+HANDLERS = Path(__file__).parent / "handlers"
+
+RuntimeFactory = Callable[..., FunctionRuntime]
+
+
+@pytest_asyncio.fixture
+async def make_runtime() -> AsyncIterator[RuntimeFactory]:
+    """FunctionRuntimes for the pool handler; every one is stopped at the end of the test."""
+    made: list[FunctionRuntime] = []
+
+    def factory(*, handler: str = "pool.handler", timeout: float = 10, **options: Any) -> (
+        FunctionRuntime
+    ):
+        spec = FunctionSpec(logical_id="Pool", handler=handler, code_uri=HANDLERS,
+                            runtime="python3.12", timeout=timeout, memory_mb=128, environment={})
+        env = lambda_environment(spec, {}, region="us-east-1")
+        runtime = FunctionRuntime(spec, env, **options)
+        made.append(runtime)
+        return runtime
+
+    yield factory
+    for runtime in made:
+        await runtime.stop()
+
+
+def _collect(results: list[tuple[str, InvocationResult]], name: str) -> Any:
+    return lambda result: results.append((name, result))
+
+
+async def _until(predicate: Callable[[], bool], within: float = 20.0) -> None:
+    for _ in range(int(within / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+async def test_unthrottled_invocation_goes_ahead_of_queued_ones(
+    make_runtime: RuntimeFactory,
+) -> None:
+    """A $disconnect (throttle=False) does not wait behind messages already queued."""
+    runtime = make_runtime(max_workers=1)
+    await runtime.warm(1)
+    results: list[tuple[str, InvocationResult]] = []
+    runtime.submit({"n": 1, "sleep": 0.5}, _collect(results, "running"))
+    runtime.submit({"n": 2}, _collect(results, "queued"))
+    runtime.submit({"n": 3}, _collect(results, "disconnect"), throttle=False)
+    await _until(lambda: len(results) == 3)
+    assert [name for name, _ in results] == ["running", "disconnect", "queued"]
+    assert all(result.ok for _, result in results)
+
+
+async def test_failed_start_fails_every_queued_invocation(make_runtime: RuntimeFactory) -> None:
+    """When environments cannot start, each waiting invocation gets the init error, none hangs."""
+    runtime = make_runtime(handler="missing_module.handler", max_workers=1)
+    results: list[tuple[str, InvocationResult]] = []
+    for n in range(3):
+        runtime.submit({"n": n}, _collect(results, str(n)))
+    await _until(lambda: len(results) == 3)
+    assert {result.error["errorType"] for _, result in results if result.error} == {
+        "Runtime.ImportModuleError"
+    }
+    assert runtime.in_flight == 0
+
+
+async def test_stop_fails_a_running_invocation_instead_of_forgetting_it(
+    make_runtime: RuntimeFactory,
+) -> None:
+    """An invocation still running when the pool stops gets Runtime.Stopped."""
+    runtime = make_runtime(max_workers=1)
+    await runtime.warm(1)
+    results: list[tuple[str, InvocationResult]] = []
+    runtime.submit({"n": 1, "sleep": 30}, _collect(results, "running"))
+    runtime.submit({"n": 2}, _collect(results, "queued"))
+    await asyncio.sleep(0.3)
+    await runtime.stop()
+    outcomes = {name: (result.error or {}).get("errorType") for name, result in results}
+    assert outcomes == {"running": "Runtime.Stopped", "queued": "Runtime.Stopped"}
