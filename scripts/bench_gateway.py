@@ -9,9 +9,9 @@ max) per server, side by side:
 
 - ``gateway``: the local API Gateway running a trivial Lambda (tests/localcloud/handlers/echo.py:
   the MESSAGE event in, one boto3 PostToConnection back), in its worker-process pool;
-- ``nosdk``: the same gateway and echo, with the handler's PostToConnection sent by plain
-  ``http.client`` instead of boto3 (tests/localcloud/handlers/echo_nosdk.py, a diagnostic): what
-  the local cloud itself can carry once boto3's request pipeline is taken out;
+- ``lean``: the same gateway and echo, with the handler's PostToConnection signed by botocore's
+  SigV4 signer and sent by ``http.client``, without boto3's client pipeline
+  (tests/localcloud/handlers/echo_lean.py): what the local cloud itself carries;
 - ``raw``: a bare `websockets` echo server, the ceiling of Python WebSockets on this machine.
 
 After the table, the boto3 floor: the CPU of the echo handler's one boto3 PostToConnection,
@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=2000, help="per connection")
     parser.add_argument("--warmup", type=int, default=100, help="untimed messages per connection")
     parser.add_argument("--workers", type=int, default=None, help="gateway environments")
-    parser.add_argument("--servers", default="gateway,nosdk,raw",
-                        help="comma-separated: gateway,nosdk,raw")
+    parser.add_argument("--servers", default="gateway,lean,raw",
+                        help="comma-separated: gateway,lean,raw")
     parser.add_argument("--floor-calls", type=int, default=3000,
                         help="boto3 calls timed for the floor (0: skip it)")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default=_default_loop(),
@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
 
 _SERVERS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, None]]] = {
     "gateway": lambda args: _serve_gateway(args.workers, "echo"),
-    "nosdk": lambda args: _serve_gateway(args.workers, "echo_nosdk"),
+    "lean": lambda args: _serve_gateway(args.workers, "echo_lean"),
     "raw": lambda args: _serve_raw(),
     "null": lambda args: _serve_null(),
 }

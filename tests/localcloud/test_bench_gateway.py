@@ -1,4 +1,4 @@
-"""scripts/bench_gateway.py end to end at a tiny size: every row and the boto3 floor are measured.
+"""scripts/bench_gateway.py at a tiny size (every row and the floor measured), and its lean handler.
 
 Numbers are not judged here (benchmarks are, in BENCHMARKS.md); this keeps the benchmark runnable:
 each server starts, every echo comes back, and the CPU accounting covers each process group.
@@ -6,11 +6,22 @@ each server starts, every echo comes back, and the CPU accounting covers each pr
 
 from __future__ import annotations
 
+import datetime
+import importlib.util
 import os
 import re
 import subprocess
 import sys
+import types
+import urllib.parse
 from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.auth
+import pytest
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +42,7 @@ def test_bench_gateway_measures_each_server_and_the_floor() -> None:
             run.stdout, re.MULTILINE,
         )
     }
-    assert set(rows) == {"gateway", "nosdk", "raw"}, run.stdout
+    assert set(rows) == {"gateway", "lean", "raw"}, run.stdout
     for row in rows.values():
         assert int(row["rate"].replace(",", "")) > 0
         assert int(row["cpu"]) > 0
@@ -42,3 +53,64 @@ def test_bench_gateway_measures_each_server_and_the_floor() -> None:
                       run.stdout)
     assert floor is not None, run.stdout
     assert int(floor.group(1).replace(",", "")) > 0
+
+
+def test_lean_echo_signs_exactly_as_boto3_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lean handler's request carries boto3's own SigV4 signature: AWS would accept it."""
+    endpoint = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
+    for name, value in {
+        "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": endpoint,
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        "AWS_SESSION_TOKEN": "token",
+    }.items():
+        monkeypatch.setenv(name, value)
+    fixed = datetime.datetime(2026, 11, 23, 12, 0, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: fixed)
+    body = b'{"action": "echo"}'
+    connection_id = "Ab+c/d=="
+
+    sent: list[AWSPreparedRequest] = []
+
+    def capture(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        sent.append(request)
+        raw = types.SimpleNamespace(stream=lambda: iter([b""]))
+        return AWSResponse(request.url, 200, HTTPHeaders(), raw)
+
+    client = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint,
+                          region_name="eu-west-1")
+    client.meta.events.register("before-send", capture)
+    client.post_to_connection(ConnectionId=connection_id, Data=body)
+
+    lean = _load_handler("echo_lean")
+    posted: list[tuple[str, dict[str, str]]] = []
+
+    class Recorder:
+        def request(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> None:
+            posted.append((path, headers))
+
+        def getresponse(self) -> Any:
+            return types.SimpleNamespace(status=200, read=lambda: b"")
+
+    monkeypatch.setattr(lean, "_connection", Recorder())
+    event = {"requestContext": {"eventType": "MESSAGE", "connectionId": connection_id},
+             "body": body.decode()}
+    assert lean.handler(event, None) == {"statusCode": 200}
+
+    ((path, headers),) = posted
+    (expected,) = sent
+    assert path == urllib.parse.urlsplit(expected.url).path
+    assert headers["Authorization"] == expected.headers["Authorization"].decode()
+    assert headers["X-Amz-Security-Token"] == "token"
+
+
+def _load_handler(name: str) -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        f"bench_{name}", ROOT / "tests" / "localcloud" / "handlers" / f"{name}.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
