@@ -26,6 +26,9 @@ Parity notes (what API Gateway does, and what this emulator does):
   Lambda's account default of 1,000, counting running and queued ones) are throttled by the
   runtime; the client sees the integration failure above (the error frame, or 502 on
   ``$connect``). ``$disconnect`` is never throttled.
+- Stop: every frame already received is invoked, then its connection's ``$disconnect``
+  (invocations queue first in, first out), within the function timeout + 5 s + 0.1 s per
+  invocation in flight when the stop began.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ INVOCATIONS = logging.getLogger("localcloud.gateway.invocations")
 
 MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's message (and PostToConnection Data) limit
 GOING_AWAY = 1001
+_DRAIN_PER_INVOCATION = 0.1  # extra seconds a stop allows per invocation still in flight
 _DEFAULT_REGION = "us-east-1"
 _ACCOUNT_ID = "123456789012"
 _JSON = "application/json"
@@ -280,9 +284,18 @@ class Gateway:
         for conn in list(self._connections.values()):
             if conn.opened:
                 self._close(conn, GOING_AWAY, "Going away")
+        # Accepted frames run before their connection's $disconnect (the queue is FIFO): give
+        # the backlog time to drain, then the $disconnects, then anything still in flight.
+        backlog = sum(rt.in_flight for rt in self._runtimes.values())
+        deadline = (max((rt.timeout for rt in self._runtimes.values()), default=3.0) + 5.0
+                    + _DRAIN_PER_INVOCATION * backlog)
+        started = time.monotonic()
         if self._handlers:
-            deadline = max((rt.timeout for rt in self._runtimes.values()), default=3.0) + 5.0
             await asyncio.wait(list(self._handlers), timeout=deadline)
+        left = max(0.0, deadline - (time.monotonic() - started))
+        drained = await asyncio.gather(*(rt.drain(left) for rt in self._runtimes.values()))
+        if not all(drained):
+            LOG.warning("stopping with invocations still queued after %.0f s", deadline)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -459,9 +472,6 @@ class Gateway:
 
     def _on_frame(self, conn: _Connection, data: str | bytes) -> None:
         """Route one client frame and submit its MESSAGE event (no await: frames never wait)."""
-        if self._stopping:  # the socket is closing with 1001: the client resends after reconnect
-            LOG.debug("%s: frame during shutdown not invoked", conn.info.connection_id)
-            return
         if isinstance(data, str):
             body, is_base64 = data, False
         else:

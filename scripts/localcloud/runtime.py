@@ -155,6 +155,7 @@ class _Worker:
         self.reader: asyncio.ReadTransport | None = None
         self.ready: asyncio.Future[tuple[str, Any]] = runtime.loop.create_future()
         self.current: _Invocation | None = None
+        self.eof: asyncio.Future[None] = runtime.loop.create_future()  # the pipe is read to its end
         self.init_ms: float | None = None
         self.invocations = 0
         self.dead = False
@@ -219,6 +220,8 @@ class _Worker:
         self.runtime._finished(self, invocation, result)
 
     def on_eof(self) -> None:
+        if not self.eof.done():
+            self.eof.set_result(None)
         if not self.ready.done():  # died during init: _start_worker reports it
             self.ready.set_result(("init_error", _runtime_exit(self.process)))
             return
@@ -281,6 +284,9 @@ class _Worker:
             self.kill()
             await self.process.wait()
         if self.reader is not None:
+            # A result the worker wrote just before it exited is still in the pipe: read it.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self.eof), _STOP_GRACE)
             self.reader.close()
         invocation, self.current = self.current, None
         if invocation is not None:  # still running at the stop: it fails, it is not forgotten
@@ -377,8 +383,8 @@ class FunctionRuntime:
 
         With ``throttle`` (the default), an invocation past the concurrency limit fails at once
         with Lambda's throttle error. The gateway passes False for ``$disconnect``, which the
-        local cloud never drops: it is not throttled, and it goes to the head of the queue, so a
-        stop that drains the queue runs every ``$disconnect`` first.
+        local cloud never drops. The queue stays first in, first out, so a connection's frames
+        run before its ``$disconnect``.
         """
         invocation = _Invocation(event, callback)
         if self._stopping:
@@ -390,10 +396,7 @@ class FunctionRuntime:
         if self._idle:
             self._idle.pop().run(invocation)
             return
-        if throttle:
-            self._queue.append(invocation)
-        else:  # $disconnect: never waits behind queued messages (see the module docstring)
-            self._queue.appendleft(invocation)
+        self._queue.append(invocation)
         self._grow()
 
     async def invoke(self, event: dict[str, Any], *, throttle: bool = True) -> InvocationResult:
@@ -411,6 +414,15 @@ class FunctionRuntime:
         """Start up to ``count`` environments now (their cold starts are paid before traffic)."""
         count = min(count, self.max_workers - len(self._workers))
         await asyncio.gather(*(self._launch() for _ in range(count)))
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until nothing is running or queued (True), or ``timeout`` seconds pass (False)."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight:
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.02)
+        return True
 
     async def stop(self) -> None:
         """Fail queued invocations, then shut every environment down."""

@@ -9,6 +9,7 @@ caller chooses, so nothing here talks to AWS.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ __all__ = [
     "table_specs",
     "websocket_api",
 ]
+
+LOG = logging.getLogger("localcloud.template")
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -269,10 +272,14 @@ def _reserved_concurrency(template: Mapping[str, Any], props: Mapping[str, Any])
             raise ValueError(f"unsupported intrinsic {key} in ReservedConcurrentExecutions")
         return node
 
+    def text(node: Any) -> str:
+        resolved = value(node)
+        return str(resolved).lower() if isinstance(resolved, bool) else str(resolved)
+
     def condition(node: Any) -> bool:
         ((key, arg),) = node.items()
         if key == "Fn::Equals":
-            return str(value(arg[0])) == str(value(arg[1]))
+            return text(arg[0]) == text(arg[1])
         if key == "Fn::Not":
             return not condition(arg[0])
         if key == "Fn::And":
@@ -283,8 +290,20 @@ def _reserved_concurrency(template: Mapping[str, Any], props: Mapping[str, Any])
             return condition(conditions[arg])
         raise ValueError(f"unsupported condition function {key}")
 
-    resolved = value(props["ReservedConcurrentExecutions"])
-    return None if resolved is _NO_VALUE else int(resolved)
+    try:
+        resolved = value(props["ReservedConcurrentExecutions"])
+        if resolved is _NO_VALUE:
+            return None
+        reserved = int(resolved)
+    except (KeyError, TypeError, ValueError, RecursionError) as err:
+        LOG.warning("ReservedConcurrentExecutions cannot be evaluated locally (%r): "
+                    "using the account default", err)
+        return None
+    if reserved < 0:
+        LOG.warning("ReservedConcurrentExecutions is %d (below 0): using the account default",
+                    reserved)
+        return None
+    return reserved
 
 
 @dataclass(frozen=True)

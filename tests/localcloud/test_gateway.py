@@ -646,6 +646,26 @@ async def test_gateway_stop_closes_sockets_and_runs_disconnect(
         await connect(gateway.ws_url, open_timeout=2)
 
 
+async def test_gateway_stop_runs_accepted_frames_before_their_disconnect(
+    start_gateway: GatewayFactory, tmp_path: Path
+) -> None:
+    """Frames queued behind a busy environment still run at stop, and before $disconnect."""
+    gateway = await start_gateway(workers=1)
+    ws = await connect(gateway.ws_url)
+    await ws.send(json.dumps({"op": "sleep", "seconds": 0.5}))
+    for n in range(3):
+        await ws.send(json.dumps({"op": "log", "n": n}))
+    await asyncio.sleep(0.1)
+    await gateway.stop()
+    await ws.close()
+    routes = [
+        (e["requestContext"]["routeKey"], json.loads(e["body"])["n"] if e.get("body") else None)
+        for e in _log(tmp_path)
+        if e["requestContext"]["routeKey"] != "$connect"
+    ]
+    assert routes == [("$default", 0), ("$default", 1), ("$default", 2), ("$disconnect", None)]
+
+
 async def test_connections_api_handles_ids_with_slash_and_plus(
     start_gateway: GatewayFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -52,19 +52,35 @@ async def _until(predicate: Callable[[], bool], within: float = 20.0) -> None:
     raise AssertionError("timed out waiting")
 
 
-async def test_unthrottled_invocation_goes_ahead_of_queued_ones(
+async def test_unthrottled_invocation_is_queued_in_order_past_the_limit(
     make_runtime: RuntimeFactory,
 ) -> None:
-    """A $disconnect (throttle=False) does not wait behind messages already queued."""
+    """At the limit, a $disconnect (throttle=False) is still taken, after what came before it."""
+    runtime = make_runtime(max_workers=1, concurrency=2)
+    await runtime.warm(1)
+    results: list[tuple[str, InvocationResult]] = []
+    runtime.submit({"n": 1, "sleep": 0.3}, _collect(results, "running"))
+    runtime.submit({"n": 2}, _collect(results, "queued"))
+    runtime.submit({"n": 3}, _collect(results, "throttled"))
+    runtime.submit({"n": 4}, _collect(results, "disconnect"), throttle=False)
+    await _until(lambda: len(results) == 4)
+    assert [name for name, _ in results] == ["throttled", "running", "queued", "disconnect"]
+    assert [r.ok for _, r in results] == [False, True, True, True]
+    assert results[0][1].error is not None
+    assert results[0][1].error["errorType"] == "TooManyRequestsException"
+
+
+async def test_drain_waits_for_running_and_queued_invocations(
+    make_runtime: RuntimeFactory,
+) -> None:
     runtime = make_runtime(max_workers=1)
     await runtime.warm(1)
     results: list[tuple[str, InvocationResult]] = []
-    runtime.submit({"n": 1, "sleep": 0.5}, _collect(results, "running"))
-    runtime.submit({"n": 2}, _collect(results, "queued"))
-    runtime.submit({"n": 3}, _collect(results, "disconnect"), throttle=False)
-    await _until(lambda: len(results) == 3)
-    assert [name for name, _ in results] == ["running", "disconnect", "queued"]
-    assert all(result.ok for _, result in results)
+    runtime.submit({"n": 1, "sleep": 0.3}, _collect(results, "a"))
+    runtime.submit({"n": 2, "sleep": 0.3}, _collect(results, "b"))
+    assert not await runtime.drain(0.1)
+    assert await runtime.drain(10)
+    assert [name for name, _ in results] == ["a", "b"]
 
 
 async def test_failed_start_fails_every_queued_invocation(make_runtime: RuntimeFactory) -> None:

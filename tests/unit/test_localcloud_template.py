@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 from typing import Any
 
 import pytest
@@ -58,6 +59,30 @@ def test_reserved_concurrency_resolves_parameters_and_conditions(
     assert spec.reserved_concurrency == expected
 
 
-def test_reserved_concurrency_refuses_what_it_cannot_evaluate() -> None:
-    with pytest.raises(ValueError, match="Fn::GetAtt"):
-        function_spec(_with({"Fn::GetAtt": ["Other", "Limit"]}))
+@pytest.mark.parametrize(
+    ("reserved", "extra"),
+    [
+        ({"Fn::GetAtt": ["Other", "Limit"]}, {}),
+        ({"Ref": "Missing"}, {}),
+        ({"Fn::If": ["Unknown", 1, 2]}, {}),
+        ({"Fn::If": ["Loop", 1, 2]}, {"Conditions": {"Loop": {"Condition": "Loop"}}}),
+        ("five", {}),
+        (-1, {}),
+    ],
+    ids=["getatt", "missing-parameter", "unknown-condition", "condition-loop", "not-a-number",
+         "negative"],
+)
+def test_reserved_concurrency_falls_back_to_the_default_with_a_warning(
+    reserved: Any, extra: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="localcloud.template"):
+        spec = function_spec(_with(reserved, **extra))
+    assert spec.reserved_concurrency is None
+    assert "ReservedConcurrentExecutions" in caplog.text
+
+
+def test_reserved_concurrency_compares_yaml_booleans_as_cloudformation_does() -> None:
+    template = _with({"Fn::If": ["On", 4, {"Ref": "AWS::NoValue"}]},
+                     Conditions={"On": {"Fn::Equals": [{"Ref": "Flag"}, "true"]}})
+    template["Parameters"]["Flag"] = {"Type": "String", "Default": True}
+    assert function_spec(template).reserved_concurrency == 4

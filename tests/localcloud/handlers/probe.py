@@ -49,7 +49,7 @@ def _connect(event: dict[str, Any], context: Any) -> Any:
     return {"statusCode": 200}
 
 
-def handler(event: dict[str, Any], context: Any) -> Any:
+def handler(event: dict[str, Any], context: Any) -> Any:  # noqa: PLR0912 - a branch per op
     """Route on the event type, then on the frame's ``op``."""
     global INVOCATIONS  # noqa: PLW0603 - the point of this handler is to show module state
     INVOCATIONS += 1
@@ -64,7 +64,9 @@ def handler(event: dict[str, Any], context: Any) -> Any:
     except ValueError:
         frame = {}
     op = frame.get("op") if isinstance(frame, dict) else None
-    if op == "event":
+    if op == "log":  # leave a trace in PROBE_LOG, post nothing
+        _record(event)
+    elif op == "event":
         _post(event, {"route": route, "event": event})
     elif op == "state":
         _post(event, {"invocations": INVOCATIONS, "pid": os.getpid()})
