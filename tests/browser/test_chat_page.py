@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import WebSocketRoute, expect
 
 from tests.browser.chatpage import PHONE, ChatPage
 
@@ -133,6 +133,39 @@ def test_dropped_connection_resumes_with_no_gap_or_duplicate(chat: Chat, room: s
         assert len(ids) == 4
         assert len(set(ids)) == 4
         assert ids == sorted(ids)
+
+
+def test_reconnect_countdown_and_retry_now(chat: Chat, room: str) -> None:
+    """A server that keeps closing: the indicator counts down; "Retry now" reconnects at once."""
+    person = chat().join("Casey", room, "en")
+    refuse = True
+
+    def gateway(ws: WebSocketRoute) -> None:
+        if refuse:
+            ws.close(code=1011, reason="unavailable")
+        else:
+            ws.connect_to_server()
+
+    person.page.route_web_socket(re.compile(r"^wss?://"), gateway)
+    person.context.set_offline(True)  # drop the open socket; the next ones meet the route
+    expect(person.page.locator("#status-text")).to_have_text("Offline")
+    person.context.set_offline(False)
+    status = person.page.locator("#status-text")
+    detail = person.page.locator("#status-detail")
+    retry = person.page.get_by_role("button", name="Retry now")
+    expect(status).to_have_text("Reconnecting…")
+    expect(retry).to_be_visible()
+    # Backoff grows with each refusal; wait for a wait long enough (over 3 s) to watch it count down.
+    expect(detail).to_have_text(re.compile(r"next try in ([4-9]|\d\d+) s"), timeout=30_000)
+    first = detail.text_content()
+    expect(detail).not_to_have_text(first or "", timeout=2_500)  # ticks once a second
+    refuse = False
+    retry.click()
+    person.wait_connected()
+    expect(retry).to_be_hidden()
+    expect(detail).to_have_text("")
+    person.send("Back after the outage")
+    expect(person.message("Back after the outage")).to_have_count(1)
 
 
 MARKUP = "Nice! Tags look like <img src=x onerror=alert(1)> and <script>alert(2)</script> :)"

@@ -18,7 +18,7 @@ import {
   saveSession, showInAddressBar,
 } from './prefs.js';
 import { readSettings } from './settings.js';
-import { ChatSocket, STATUS, describeStatus } from './socket.js';
+import { ChatSocket, STATUS, StatusIndicator } from './socket.js';
 
 const settings = readSettings();
 const languages = new Map(settings.languages.map((language) => [language.code, language]));
@@ -231,29 +231,15 @@ function renderMembers(members) {
 
 // ---------------------------------------------------------------- connection status
 
-let statusTicker = null;
+const statusIndicator = new StatusIndicator(socket, ui, {
+  openText: 'Joining…',
+  offlineDetail: 'messages will be sent when you are back online',
+});
 
 function renderStatus() {
-  const status = socket.status;
-  const { text, detail, kind } = describeStatus(socket, {
-    ready: state.joined,
-    openText: 'Joining…',
-    offlineDetail: 'messages will be sent when you are back online',
-  });
-  ui.status.dataset.state = kind;
-  if (ui.statusText.textContent !== text) setText(ui.statusText, text);
-  setText(ui.statusDetail, detail);
-  ui.retryNow.hidden = status !== STATUS.WAITING;
+  statusIndicator.render(state.joined, renderStatus);
   for (const item of state.outbox) renderOutboxState(item);
-  if (status === STATUS.WAITING && statusTicker === null) {
-    statusTicker = setInterval(renderStatus, 1000);
-  } else if (status !== STATUS.WAITING && statusTicker !== null) {
-    clearInterval(statusTicker);
-    statusTicker = null;
-  }
 }
-
-ui.retryNow.addEventListener('click', () => socket.reconnectNow());
 
 socket.addEventListener('status', (event) => {
   if (event.detail.status !== STATUS.OPEN) state.joined = false;

@@ -19,7 +19,7 @@ import { el, formatNumber, hasControlCharacters, nameNode, setText, textBlock, t
 import { languageLabel } from './messages.js';
 import { checkName, checkRoom } from './prefs.js';
 import { readSettings } from './settings.js';
-import { ChatSocket, STATUS, describeStatus } from './socket.js';
+import { ChatSocket, STATUS, StatusIndicator } from './socket.js';
 
 const settings = readSettings();
 const languages = new Map(settings.languages.map((language) => [language.code, language]));
@@ -351,35 +351,22 @@ ui.signout.addEventListener('click', () => {
 
 // ---------------------------------------------------------------- connection status
 
-let statusTicker = null;
+const statusIndicator = new StatusIndicator(socket, ui, {
+  openText: 'Signing in…',
+  offlineDetail: 'the queue resumes when you are back online',
+});
 
 function renderStatus() {
   const status = socket.status;
-  const { text, detail, kind } = describeStatus(socket, {
-    ready: state.signedIn,
-    openText: 'Signing in…',
-    offlineDetail: 'the queue resumes when you are back online',
-  });
-  ui.status.dataset.state = kind;
-  if (ui.statusText.textContent !== text) setText(ui.statusText, text);
-  setText(ui.statusDetail, detail);
-  ui.retryNow.hidden = status !== STATUS.WAITING;
+  const { detail } = statusIndicator.render(state.signedIn, renderStatus);
   if (ui.consoleView.hidden && secret !== null && (status === STATUS.WAITING || status === STATUS.OFFLINE)) {
     setText(ui.signinError, status === STATUS.OFFLINE
       ? 'You are offline: signing in as soon as the network is back.'
       : `Cannot reach the server: trying again${detail ? ` (${detail})` : ''}.`);
     ui.signinError.hidden = false;
   }
-  if (status === STATUS.WAITING && statusTicker === null) {
-    statusTicker = setInterval(renderStatus, 1000);
-  } else if (status !== STATUS.WAITING && statusTicker !== null) {
-    clearInterval(statusTicker);
-    statusTicker = null;
-  }
   renderQueueFoot();
 }
-
-ui.retryNow.addEventListener('click', () => socket.reconnectNow());
 
 socket.addEventListener('status', (event) => {
   if (event.detail.status !== STATUS.OPEN) state.signedIn = false;

@@ -39,7 +39,7 @@ export function backoffDelay(attempt, { baseMs = 500, capMs = 30000, random = Ma
  * `ok`, `busy` or `down`. `ready` is the page's own "fully in" state (joined, signed in);
  * `openText` is shown while the socket is open but not yet ready.
  */
-export function describeStatus(socket, { ready, openText, offlineDetail }) {
+function describeStatus(socket, { ready, openText, offlineDetail }) {
   const status = socket.status;
   if (ready) return { text: 'Connected', detail: '', kind: 'ok' };
   if (status === STATUS.OPEN) return { text: openText, detail: '', kind: 'busy' };
@@ -50,6 +50,52 @@ export function describeStatus(socket, { ready, openText, offlineDetail }) {
   }
   if (status === STATUS.OFFLINE) return { text: 'Offline', detail: offlineDetail, kind: 'down' };
   return { text: 'Not connected', detail: '', kind: 'down' };
+}
+
+/**
+ * The connection-status indicator both pages show: its text and detail, the "Retry now" button,
+ * and a once-a-second refresh of the countdown while a reconnect waits.
+ * `ui` holds the nodes `status`, `statusText`, `statusDetail` and `retryNow`.
+ */
+export class StatusIndicator {
+  #socket;
+  #ui;
+  #texts;
+  #ticker = null;
+
+  /**
+   * @param {ChatSocket} socket
+   * @param {object} ui  the indicator's nodes
+   * @param {{openText: string, offlineDetail: string}} texts  what this page says (see describeStatus)
+   */
+  constructor(socket, ui, texts) {
+    this.#socket = socket;
+    this.#ui = ui;
+    this.#texts = texts;
+    ui.retryNow.addEventListener('click', () => socket.reconnectNow());
+  }
+
+  /**
+   * Show the socket's state now; `ready` says the page's own handshake is done.
+   * `onTick` runs on each countdown refresh (the page's full render). Returns describeStatus's answer.
+   */
+  render(ready, onTick) {
+    const socket = this.#socket;
+    const ui = this.#ui;
+    const described = describeStatus(socket, { ready, ...this.#texts });
+    ui.status.dataset.state = described.kind;
+    if (ui.statusText.textContent !== described.text) ui.statusText.textContent = described.text;
+    ui.statusDetail.textContent = described.detail;
+    const waiting = socket.status === STATUS.WAITING;
+    ui.retryNow.hidden = !waiting;
+    if (waiting && this.#ticker === null) {
+      this.#ticker = setInterval(onTick, 1000);
+    } else if (!waiting && this.#ticker !== null) {
+      clearInterval(this.#ticker);
+      this.#ticker = null;
+    }
+    return described;
+  }
 }
 
 export class ChatSocket extends EventTarget {
