@@ -16,7 +16,6 @@ its algorithm in DESIGN.md §1.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -26,20 +25,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "backend"), str(ROOT / "scripts")]
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": "PositiveChat",
-        "POWERTOOLS_SERVICE_NAME": "positive-chat",
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
-    }
-)
-for _name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
-    del os.environ[_name]
+from chattools.inprocess import in_process_environment  # noqa: E402
+
+in_process_environment()
 
 import boto3  # noqa: E402
 from botocore.awsrequest import AWSResponse, HTTPHeaders  # noqa: E402

@@ -34,6 +34,7 @@ __all__ = [
     "FakeLanguageServices",
     "Harness",
     "handler_in_process",
+    "in_process_environment",
     "memory_mb",
 ]
 
@@ -43,7 +44,10 @@ NEGATIVE_WORDS = frozenset({"hate", "déteste", "hasse", "odio"})
 ENDPOINT = "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
 
 
-def _environment() -> None:
+def in_process_environment() -> None:
+    """Set the Lambda's environment for an in-process run: dummy credentials, us-east-1, quiet
+    Powertools, and no endpoint overrides (every call is answered in process). Call it before
+    importing positive_chat."""
     os.environ.update(
         {
             "AWS_ACCESS_KEY_ID": "testing",
@@ -275,7 +279,7 @@ def handler_in_process(
     """moto tables, fake services, a Meter, the real handler with ``levers`` on."""
     if levers not in LEVERS:
         raise ValueError(f"levers must be one of {', '.join(LEVERS)}, got {levers!r}")
-    _environment()
+    in_process_environment()
     import boto3
     from localcloud.dynamodb.speedups import install_speedups
     from localcloud.template import load_template, table_specs

@@ -11,7 +11,7 @@
  * rows are keyed by message id, so nothing is shown twice.
  */
 
-import { codePointLength, el, formatNumber, hasControlCharacters, setText, textBlock, utf8Length } from './dom.js';
+import { byId, codePointLength, el, formatNumber, hasControlCharacters, setText, textBlock, utf8Length } from './dom.js';
 import { MessageList, isRenderableMessage, languageLabel, renderMessage, renderNotice } from './messages.js';
 import {
   checkName, checkRoom, clearSession, initialChoice, loadSession, rememberChoice, roomLink,
@@ -23,12 +23,6 @@ import { ChatSocket, STATUS, StatusIndicator } from './socket.js';
 const settings = readSettings();
 const languages = new Map(settings.languages.map((language) => [language.code, language]));
 const codes = settings.languages.map((language) => language.code);
-
-const byId = (id) => {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`the page is missing #${id}`);
-  return node;
-};
 
 const ui = {
   entryView: byId('entry-view'),

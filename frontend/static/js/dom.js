@@ -36,6 +36,13 @@ export function el(tag, options = {}, children = []) {
 }
 
 /** Replace all children of `node` with a single text node. */
+/** The element with `id`; a page whose template lacks it fails loudly at start, not later. */
+export function byId(id) {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`the page is missing #${id}`);
+  return node;
+}
+
 export function setText(node, text) {
   node.textContent = text === undefined || text === null ? '' : String(text);
 }

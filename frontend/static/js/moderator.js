@@ -15,7 +15,7 @@
  * frames keep it current in between.
  */
 
-import { el, formatNumber, hasControlCharacters, nameNode, setText, textBlock, timeNode } from './dom.js';
+import { byId, el, formatNumber, hasControlCharacters, nameNode, setText, textBlock, timeNode } from './dom.js';
 import { languageLabel } from './messages.js';
 import { checkName, checkRoom } from './prefs.js';
 import { readSettings } from './settings.js';
@@ -33,12 +33,6 @@ const MESSAGE_ID = /^\d{14}-[0-9A-HJKMNP-TV-Z]{10}$/;
 // A decided item stays on screen this long (with its outcome) before it leaves the queue.
 const DECIDED_LINGER_MS = 4000;
 const NAME_KEY = 'positive-chat.moderator-name';
-
-const byId = (id) => {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`the page is missing #${id}`);
-  return node;
-};
 
 const ui = {
   signinView: byId('signin-view'),
