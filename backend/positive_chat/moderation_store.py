@@ -33,7 +33,14 @@ from botocore.exceptions import ClientError
 
 from .config import MODERATORS_ROOM
 from .model import AuditEntry, Connection, Decision, Message, MessagePage, QueueCounts
-from .store import _connection, _is_conditional_failure, _message, _service_errors, from_item
+from .store import (
+    _connection,
+    _is_conditional_failure,
+    _message,
+    _service_errors,
+    from_item,
+    query_messages,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -108,16 +115,7 @@ class DynamoReviewStore:
             names["#room"] = "room"
             values[":room"] = {"S": room}
             kwargs["Limit"] = 2 * limit + 1
-        found: list[Message] = []
-        while len(found) <= limit:
-            with _service_errors("Query"):
-                response = self._client.query(**kwargs)
-            found.extend(_message(from_item(item)) for item in response.get("Items", []))
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                break
-            kwargs["ExclusiveStartKey"] = last
-        return MessagePage(messages=found[:limit], has_more=len(found) > limit)
+        return query_messages(self._client, kwargs, limit)
 
     def counts(self) -> QueueCounts:
         """The whole queue by status and by room (every page of the index, two attributes)."""

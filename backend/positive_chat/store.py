@@ -29,6 +29,7 @@ __all__ = [
     "DynamoMessageStore",
     "DynamoTopicStore",
     "from_item",
+    "query_messages",
     "to_item",
 ]
 
@@ -293,6 +294,24 @@ def message_item(message: Message) -> dict[str, Any]:
     )
 
 
+def query_messages(client: Any, kwargs: dict[str, Any], limit: int) -> MessagePage:
+    """Up to ``limit`` messages of a Query (whose filter may hide items), in the order read.
+
+    A FilterExpression applies after Limit, so this keeps paging until ``limit + 1`` items pass
+    (the extra one only tells whether more remain). ``kwargs`` is updated as pages are read.
+    """
+    found: list[Message] = []
+    while len(found) <= limit:
+        with _service_errors("Query"):
+            response = client.query(**kwargs)
+        found.extend(_message(from_item(item)) for item in response.get("Items", []))
+        last = response.get("LastEvaluatedKey")
+        if not last:
+            break
+        kwargs["ExclusiveStartKey"] = last
+    return MessagePage(messages=found[:limit], has_more=len(found) > limit)
+
+
 def _message(values: Mapping[str, Any]) -> Message:
     return Message(
         room=str(values["room"]),
@@ -344,9 +363,9 @@ class DynamoMessageStore:
         newest_first: bool,
         bound: tuple[str, str] | None = None,
     ) -> MessagePage:
-        # FilterExpression applies after Limit: keep paging until limit + 1 visible are found
-        # (the extra one only tells whether more remain). Pages read twice what is needed so
-        # that a few rejected/held messages do not cost a second request; RCUs follow bytes.
+        # Only visible messages pass the filter (query_messages pages past the others). Pages
+        # read twice what is needed so that a few rejected/held messages do not cost a second
+        # request; RCUs follow bytes.
         condition = "#room = :room"
         values: dict[str, Any] = {
             ":room": {"S": room},
@@ -367,20 +386,10 @@ class DynamoMessageStore:
             "ScanIndexForward": not newest_first,
             "Limit": 2 * limit + 1,
         }
-        found: list[Message] = []
-        while len(found) <= limit:
-            with _service_errors("Query"):
-                response = self._client.query(**kwargs)
-            found.extend(_message(from_item(item)) for item in response.get("Items", []))
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                break
-            kwargs["ExclusiveStartKey"] = last
-        has_more = len(found) > limit
-        page = found[:limit]
-        if newest_first:
-            page.reverse()
-        return MessagePage(messages=page, has_more=has_more)
+        page = query_messages(self._client, kwargs, limit)
+        if newest_first:  # read newest first, handed over oldest first
+            return MessagePage(messages=page.messages[::-1], has_more=page.has_more)
+        return page
 
     def save_translations(
         self, room: str, message_id: str, translations: Mapping[str, str]
