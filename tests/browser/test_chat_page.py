@@ -155,7 +155,7 @@ def test_reconnect_countdown_and_retry_now(chat: Chat, room: str) -> None:
     retry = person.page.get_by_role("button", name="Retry now")
     expect(status).to_have_text("Reconnecting…")
     expect(retry).to_be_visible()
-    # Backoff grows with each refusal; wait for a wait long enough (over 3 s) to watch it count down.
+    # Backoff grows with each refusal: wait for a wait over 3 s, long enough to see it tick.
     expect(detail).to_have_text(re.compile(r"next try in ([4-9]|\d\d+) s"), timeout=30_000)
     first = detail.text_content()
     expect(detail).not_to_have_text(first or "", timeout=2_500)  # ticks once a second
