@@ -5,13 +5,15 @@ Powertools' validation utility (fastjsonschema); the rules a schema cannot expre
 categories of names and rooms, control characters, the UTF-8 byte limit) follow. Every refusal is
 a ChatError subclass carrying a stable code. Outbound, ``render`` turns one domain event into the
 frames one reader gets: JSON objects with a ``type`` for v2, the 2019 original's arrays of message
-objects for v1. Frames are UTF-8 JSON, never HTML: text is sent exactly as typed.
+objects for v1. Frames are UTF-8 JSON: v2 text is sent exactly as typed; v1 text is HTML-escaped,
+because the 2019 original page inserts it with ``innerHTML`` (see ``html_escaped``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import html
 import json
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -97,6 +99,7 @@ __all__ = [
     "client_id_of",
     "encode",
     "failure_for",
+    "html_escaped",
     "json_default",
     "parse_body",
     "parse_history",
@@ -804,23 +807,43 @@ def _notice_v1(room: str | None, timestamp: int, text: str, lang: str) -> dict[s
     }
 
 
+def html_escaped(value: Any) -> Any:
+    """``value`` with every string in it (dict keys too) HTML-escaped: ``& < > " '``.
+
+    The 2019 original page inserts v1 message objects with ``innerHTML`` and strips only closed
+    tags, so every text of a v1 frame is escaped: that page shows the text as typed, literally,
+    and no markup in it can run. v2 frames are JSON text, never escaped.
+    """
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {html.escape(k, quote=True): html_escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [html_escaped(v) for v in value]
+    return value
+
+
+def _encode_v1(payload: object) -> bytes:
+    return encode(html_escaped(payload))
+
+
 def _render_v1(event: Event) -> list[bytes]:
     if isinstance(event, Reading):
-        return [encode([_message_v1(event)])]
+        return [_encode_v1([_message_v1(event)])]
     if isinstance(event, HistoryPage):
-        groups = _split([encode(_message_v1(r)) for r in event.readings], overhead=2)
+        groups = _split([_encode_v1(_message_v1(r)) for r in event.readings], overhead=2)
         return [b"[" + b",".join(group) + b"]" for group in groups]
     if isinstance(event, Presence):
         if event.event == "snapshot" or event.notice is None:
             return []
         notice = _notice_v1(event.room, event.timestamp, event.notice.text, event.notice.lang)
-        return [encode([notice])]
+        return [_encode_v1([notice])]
     if isinstance(event, Refused):
         notice = _notice_v1(event.room, event.timestamp, event.notice.text, event.notice.lang)
-        return [encode([notice])]
+        return [_encode_v1([notice])]
     if isinstance(event, Failure):
         notice = _notice_v1(event.room, event.timestamp, event.message, "en")
         notice["error"] = event.code
-        return [encode([notice])]
+        return [_encode_v1([notice])]
     # joined, topics, ack, pong, left: the original protocol has no such frames.
     return []

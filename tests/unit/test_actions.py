@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -16,7 +18,15 @@ from positive_chat.errors import (
     InvalidRoomError,
     TooLongError,
 )
-from positive_chat.model import HistoryPage, Message, Reading
+from positive_chat.model import (
+    Failure,
+    HistoryPage,
+    Message,
+    Notice,
+    Presence,
+    Reading,
+    Refused,
+)
 
 
 def message(n: int = 1, content: str = "hello", lang: str = "en") -> Message:
@@ -156,3 +166,53 @@ def test_json_default_never_fails() -> None:
     """Unknown objects (e.g. an exception in a log record) become their str, never an error."""
     assert actions.json_default(ValueError("boom")) == "boom"
     assert actions.json_default({2, 1}) == [1, 2]
+
+
+MARKUP = "<img src=x onerror=alert(1) x= & \"quoted\" 'single'"
+ESCAPED = "&lt;img src=x onerror=alert(1) x= &amp; &quot;quoted&quot; &#x27;single&#x27;"
+
+
+def test_render_v1_html_escapes_every_text_field() -> None:
+    """v1 text (content, translation, topics, room topics) is HTML-escaped; v2 is left as typed."""
+    msg = replace(
+        message(content=MARKUP, lang="es"),
+        topics={MARKUP: 2},
+        room_topics=(MARKUP, "music"),
+    )
+    reading = Reading(msg, MARKUP + " (en)", "en", "translated")
+    [v1] = json.loads(actions.render(reading, 1)[0])
+    assert v1["content"] == ESCAPED
+    assert v1["translated"] == ESCAPED + " (en)"
+    assert v1["topics"] == {ESCAPED: 2}
+    assert v1["roomTopics"] == [ESCAPED, "music"]
+    assert (v1["user"], v1["room"], v1["lang"]) == ("Ana", "lobby", "es")
+    history = json.loads(actions.render(HistoryPage("lobby", "latest", [reading], False), 1)[0])
+    assert history == [v1]
+    v2 = json.loads(actions.render(reading, 2)[0])
+    assert (v2["content"], v2["text"], v2["roomTopics"][0]) == (MARKUP, MARKUP + " (en)", MARKUP)
+    assert v2["topics"] == {MARKUP: 2}
+
+
+def test_render_v1_html_escapes_notices_and_errors() -> None:
+    """Notices and error notices (whose message may quote the frame) are escaped too."""
+    failure = Failure(code="UNKNOWN_ACTION", message=f"unknown action {MARKUP!r}", room="lobby")
+    [v1] = json.loads(actions.render(failure, 1)[0])
+    assert "<" not in v1["content"]
+    assert v1["content"].startswith("unknown action &#x27;&lt;img")
+    assert v1["error"] == "UNKNOWN_ACTION"
+    v2 = json.loads(actions.render(failure, 2)[0])
+    assert v2["message"] == f"unknown action {MARKUP!r}"
+    notice = Notice("Ana & Bo <b>joined</b>", "en")
+    presence = Presence("lobby", "join", "Ana", [("Ana", "en")], notice=notice, timestamp=1)
+    [joined] = json.loads(actions.render(presence, 1)[0])
+    assert joined["content"] == "Ana &amp; Bo &lt;b&gt;joined&lt;/b&gt;"
+    refused = Refused("rejected", "lobby", "m", "NEGATIVE", Notice("It's <not> ok", "en"), 1)
+    [polite] = json.loads(actions.render(refused, 1)[0])
+    assert polite["content"] == "It&#x27;s &lt;not&gt; ok"
+
+
+@given(st.text())
+def test_html_escaped_round_trips_through_an_html_parser(text: str) -> None:
+    """What the original page shows (the escaped text parsed as HTML) is the text itself."""
+    assert html.unescape(actions.html_escaped(text)) == text
+    assert not set("<>\"'") & set(actions.html_escaped(text))
