@@ -1,0 +1,453 @@
+"""Offline sentiment for every served language: Comprehend's four labels, decided for a chat.
+
+The chat refuses a message that DetectSentiment calls NEGATIVE, so what matters is that hostile
+messages (insults, threats, hate aimed at people) come out NEGATIVE in every language and that
+fine ones do not — including the ones a word list or an English lexicon misreads: "holy shit we
+won 🎉", "mode sombre", German sentences full of the article "die", "this is sick!".
+
+Rule one: **an English lexicon is never applied to non-English text.** VADER reads English only:
+the text itself when it is English, or its English translation from ``to_english`` (es, fr, it,
+pt; in the local cloud that is Apertium: es→en directly, fr/it/pt through Spanish). German has
+no offline translation to English; it and every other language are read in their own words.
+
+What :func:`judge` looks at (:func:`read` returns it, for tests and the benchmark):
+
+1. **Hostility**, 0..1, the strongest signal. From the rule packs of the ``safetype`` package
+   (MIT licence; en, es, fr, de, pt, hi: harassment, hate and threats, with quoted or mentioned
+   words discounted) run on the text and on its English translation, and from this project's
+   curated cues (:mod:`.cues`: hostile phrases, and insults, which count as hostile when the
+   text addresses someone). A hostile text is NEGATIVE whatever else it says.
+2. **Profanity**: swearing not aimed at anyone (the same packs; ``glin-profanity``'s word lists,
+   MIT licence, for the served languages that safetype and the cues do not cover). Weak: a
+   swearing text is NEGATIVE unless it is also clearly positive, so a victory cry is not refused.
+3. **Polarity**, -1..1: VADER's compound on the English text (after :data:`.cues.ENGLISH_REWRITES`
+   fixes idioms it misreads, emoji removed), plus the language's own positive and negative cue
+   words (with negation) and emoji, summed in VADER's units and normalised as VADER does. Where
+   there is no English text the cues and emoji are the whole signal; for a language without
+   cues only emoji count, and a text without any signal is NEUTRAL.
+
+Labels: hostile → NEGATIVE; profane → POSITIVE when polarity >= ``PROFANE_POSITIVE`` else
+NEGATIVE; otherwise POSITIVE / NEGATIVE past ``POLARITY_THRESHOLD``, MIXED when VADER found both
+sides substantial and balanced (as :func:`.analysis.analyze_sentiment`), else NEUTRAL. Scores
+always sum to 1 and the label has the top score.
+
+Measured on the labelled chat messages in ``tests/data/sentiment`` (``scripts/bench_sentiment.py``;
+figures in BENCHMARKS.md, "Offline sentiment").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import util as importlib_util
+from pathlib import Path
+from typing import Any
+
+from localcloud.language.analysis import (
+    MIXED_MIN_BALANCE,
+    MIXED_MIN_SHARE,
+    SentimentResult,
+    _vader_analyzer,
+)
+from localcloud.language.cues import CUES, ENGLISH_REWRITES, NEGATIVE_EMOJI, POSITIVE_EMOJI
+
+__all__ = [
+    "HOSTILE_THRESHOLD",
+    "POLARITY_THRESHOLD",
+    "PROFANE_POSITIVE",
+    "TRANSLATED_LANGUAGES",
+    "Reading",
+    "ToEnglish",
+    "judge",
+    "read",
+]
+
+logger = logging.getLogger(__name__)
+
+ToEnglish = Callable[[str, str], str | None]
+"""``to_english(text, source_language)``: the English translation, or None when unavailable."""
+
+# Languages whose English translation VADER reads (when ``to_english`` gives one).
+TRANSLATED_LANGUAGES = frozenset({"es", "fr", "it", "pt"})
+# Hostility at or above this makes a text NEGATIVE whatever else it says.
+HOSTILE_THRESHOLD = 0.6
+# A profane (or weakly hostile) text needs at least this polarity not to be NEGATIVE.
+PROFANE_POSITIVE = 0.3
+# |polarity| below this is NEUTRAL (VADER's own recommendation).
+POLARITY_THRESHOLD = 0.05
+
+# Hostility of each kind of evidence (safetype's matches carry their own confidence).
+_HOSTILE_PHRASE = 0.85
+_ADDRESSED_INSULT = 0.8
+# An insult in a message this short is a vocative ("Muori, bastardo"), so it is addressed.
+_VOCATIVE_MAX_WORDS = 4
+# Evidence found in a machine translation counts a little less than in the author's words.
+_TRANSLATION_WEIGHT = 0.9
+# Cue valences in VADER's units (VADER's lexicon runs -4..4; "good" is 1.9, "hate" -2.7).
+_CUE_VALENCE = 2.5
+_EMOJI_VALENCE = 1.5
+_VADER_ALPHA = 15.0  # VADER's normalisation constant: compound = x / sqrt(x^2 + alpha)
+_NEGATION_WINDOW = 2
+
+# safetype's rule packs by served language ("sexual" is not a sentiment, so it is not used).
+_SAFETYPE_PACKS = {"en": "en", "es": "es", "fr": "fr", "de": "de", "pt": "pt", "hi": "hi"}
+_SAFETYPE_CATEGORIES = ("profanity", "hate", "harassment")
+# glin-profanity's word lists for served languages that neither safetype nor the cues cover.
+_GLIN_LISTS = {
+    "ar": "arabic",
+    "zh": "chinese",
+    "zh-TW": "chinese",
+    "cs": "czech",
+    "da": "danish",
+    "nl": "dutch",
+    "fi": "finnish",
+    "hu": "hungarian",
+    "ja": "japanese",
+    "ko": "korean",
+    "no": "norwegian",
+    "fa": "persian",
+    "pl": "polish",
+    "ru": "russian",
+    "sv": "swedish",
+    "th": "thai",
+    "tr": "turkish",
+}
+# Scripts written without spaces: list entries are matched as substrings there.
+_UNSPACED = frozenset({"zh", "zh-TW", "ja", "th"})
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the judge saw in one text (see the module docstring)."""
+
+    hostility: float
+    profane: bool
+    polarity: float
+    english: str | None
+    vader_pos: float = 0.0
+    vader_neg: float = 0.0
+    reasons: tuple[str, ...] = field(default=())
+
+
+def judge(text: str, language: str, *, to_english: ToEnglish | None = None) -> SentimentResult:
+    """DetectSentiment's answer for ``text`` written in ``language`` (any served code)."""
+    return _decide(read(text, language, to_english=to_english))
+
+
+def read(text: str, language: str, *, to_english: ToEnglish | None = None) -> Reading:
+    """Hostility, profanity and polarity of ``text``, each from the sources the language has."""
+    reasons: list[str] = []
+    english = text if language == "en" else _translate(text, language, to_english)
+
+    hostility, profane = _safetype(text, language, reasons, "")
+    has_cues = language in CUES
+    tokens = _tokens(text, language)
+    if has_cues:
+        found_h, found_p = _cue_hostility(tokens, language, reasons, "")
+        hostility, profane = max(hostility, found_h), profane or found_p
+    elif _glin_hit(text, language, tokens):
+        reasons.append("profanity:list")
+        profane = True
+
+    raw = _emoji_valence(text)
+    vader_pos = vader_neg = 0.0
+    if english is not None:
+        if language != "en":
+            found_h, found_p = _safetype(english, "en", reasons, "en:")
+            cue_h, cue_p = _cue_hostility(_tokens(english, "en"), "en", reasons, "en:")
+            hostility = max(hostility, _TRANSLATION_WEIGHT * max(found_h, cue_h))
+            profane = profane or found_p or cue_p
+        compound, vader_pos, vader_neg = _vader(english)
+        raw += _inverse_compound(compound)
+    if has_cues and language != "en":
+        raw += _cue_polarity(tokens, language)
+    polarity = raw / math.sqrt(raw * raw + _VADER_ALPHA)
+    return Reading(
+        hostility=round(hostility, 4),
+        profane=profane,
+        polarity=round(polarity, 4),
+        english=english,
+        vader_pos=vader_pos,
+        vader_neg=vader_neg,
+        reasons=tuple(reasons),
+    )
+
+
+# --------------------------------------------------------------------------- decision
+
+
+def _decide(reading: Reading) -> SentimentResult:
+    polarity = reading.polarity
+    pos_weight = max(polarity, 0.0) + reading.vader_pos
+    neg_weight = max(-polarity, 0.0) + reading.vader_neg + reading.hostility
+    weights = {"POSITIVE": pos_weight, "NEGATIVE": neg_weight, "NEUTRAL": 0.1, "MIXED": 0.0}
+    if reading.hostility >= HOSTILE_THRESHOLD:
+        return _result("NEGATIVE", 0.5 + reading.hostility / 2, weights)
+    if reading.profane or reading.hostility > 0:
+        if polarity >= PROFANE_POSITIVE:
+            weights["MIXED"] = min(pos_weight, neg_weight)
+            return _result("POSITIVE", 0.5 + (polarity - PROFANE_POSITIVE) / 2, weights)
+        return _result("NEGATIVE", 0.6 + max(-polarity, 0.0) * 0.35, weights)
+    pos, neg = reading.vader_pos, reading.vader_neg
+    balance = min(pos, neg) / max(pos, neg) if max(pos, neg) > 0 else 0.0
+    weights["NEUTRAL"] = max(0.0, 1.0 - pos - neg)
+    weights["MIXED"] = min(pos, neg)
+    if min(pos, neg) >= MIXED_MIN_SHARE and balance >= MIXED_MIN_BALANCE:
+        return _result("MIXED", 0.5 + balance / 2, weights)
+    if polarity >= POLARITY_THRESHOLD:
+        return _result("POSITIVE", 0.5 + polarity / 2, weights)
+    if polarity <= -POLARITY_THRESHOLD:
+        return _result("NEGATIVE", 0.5 - polarity / 2, weights)
+    return _result("NEUTRAL", 1.0 - abs(polarity), weights)
+
+
+def _result(label: str, confidence: float, weights: Mapping[str, float]) -> SentimentResult:
+    """The label gets ``confidence`` (capped below 1); the others share the rest by weight."""
+    confidence = min(max(confidence, 0.5), 0.99)
+    others = {name: max(weight, 0.0) for name, weight in weights.items() if name != label}
+    total = sum(others.values())
+    rest = 1.0 - confidence
+    scores = {
+        name: (rest * weight / total if total > 0 else rest / len(others))
+        for name, weight in others.items()
+    }
+    scores[label] = confidence
+    return SentimentResult(
+        sentiment=label,
+        positive=scores["POSITIVE"],
+        negative=scores["NEGATIVE"],
+        neutral=scores["NEUTRAL"],
+        mixed=scores["MIXED"],
+    )
+
+
+# --------------------------------------------------------------------------- translation
+
+
+def _translate(text: str, language: str, to_english: ToEnglish | None) -> str | None:
+    if to_english is None or language not in TRANSLATED_LANGUAGES:
+        return None
+    try:
+        english = to_english(text, language)
+    except Exception:  # a translator that fails degrades the judge; it never fails the call
+        logger.warning("to_english failed for %s; judging without a translation", language)
+        return None
+    return english if english and english.strip() else None
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents ("Größe" -> "grosse"), apostrophes unified."""
+    text = text.replace("\u2019", "'").replace("\u00df", "ss").lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+_WORD_WITH_APOSTROPHES = re.compile(r"\w+(?:'\w+)*")
+_WORD = re.compile(r"\w+")
+_URL = re.compile(r"https?://\S+|www\.\S+|@\w+")
+
+
+def _tokens(text: str, language: str) -> list[str]:
+    """Folded words; URLs and @mentions dropped. English keeps "don't" whole; others split."""
+    text = _URL.sub(" ", _fold(text))
+    pattern = _WORD_WITH_APOSTROPHES if language == "en" else _WORD
+    return pattern.findall(text)
+
+
+Phrase = tuple[tuple[str, bool], ...]  # (word, is_prefix) per word
+
+
+@cache
+def _compiled(language: str, kind: str) -> tuple[Phrase, ...]:
+    entries = CUES[language].get(kind, ())
+    phrases: list[Phrase] = []
+    for entry in entries:
+        words = _tokens(entry.replace("*", "_STAR_"), language)
+        phrases.append(
+            tuple((word.removesuffix("_star_"), word.endswith("_star_")) for word in words if word)
+        )
+    return tuple(phrase for phrase in phrases if phrase)
+
+
+def _find(tokens: Sequence[str], phrases: Iterable[Phrase]) -> list[tuple[int, int]]:
+    """(start, end) token spans where any phrase occurs, whole words only."""
+    spans: list[tuple[int, int]] = []
+    for phrase in phrases:
+        size = len(phrase)
+        for start in range(len(tokens) - size + 1):
+            if all(
+                tokens[start + offset].startswith(word)
+                if prefix
+                else tokens[start + offset] == word
+                for offset, (word, prefix) in enumerate(phrase)
+            ):
+                spans.append((start, start + size))
+    return spans
+
+
+def _kind(language: str, kind: str) -> tuple[Phrase, ...]:
+    return _compiled(language, kind) if kind in CUES[language] else ()
+
+
+def _cue_hostility(
+    tokens: Sequence[str], language: str, reasons: list[str], prefix: str
+) -> tuple[float, bool]:
+    hostility = 0.0
+    if _find(tokens, _kind(language, "hostile")):
+        reasons.append(f"{prefix}hostile:phrase")
+        hostility = _HOSTILE_PHRASE
+    profane = bool(_find(tokens, _kind(language, "profanity")))
+    if _find(tokens, _kind(language, "insults")):
+        addressed = bool(_find(tokens, _kind(language, "second_person")))
+        if addressed or len(tokens) <= _VOCATIVE_MAX_WORDS:
+            reasons.append(f"{prefix}hostile:insult")
+            hostility = max(hostility, _ADDRESSED_INSULT)
+        else:
+            profane = True
+    if profane:
+        reasons.append(f"{prefix}profanity:cue")
+    return hostility, profane
+
+
+def _cue_polarity(tokens: Sequence[str], language: str) -> float:
+    """Positive minus negative cue words (each flipped after a negator), in VADER's units."""
+    negators = {phrase[0][0] for phrase in _kind(language, "negators") if len(phrase) == 1}
+    hits = [
+        (start, end, sign)
+        for kind, sign in (("hostile", -1.0), ("negative", -1.0), ("positive", 1.0))
+        for start, end in _find(tokens, _kind(language, kind))
+    ]
+    total = 0.0
+    used: set[int] = set()
+    # Longest phrases first, so "ich lach mich tot" counts once, as laughter, and not as "tot".
+    for start, end, sign in sorted(hits, key=lambda hit: hit[0] - hit[1]):
+        if used.intersection(range(start, end)):
+            continue
+        used.update(range(start, end))
+        window = tokens[max(0, start - _NEGATION_WINDOW) : start]
+        negated = any(token in negators for token in window)
+        total += sign * _CUE_VALENCE * (-1.0 if negated else 1.0)
+    return total
+
+
+def _emoji_valence(text: str) -> float:
+    positive = sum(char in POSITIVE_EMOJI for char in text)
+    negative = sum(char in NEGATIVE_EMOJI for char in text)
+    return _EMOJI_VALENCE * (positive - negative)
+
+
+# --------------------------------------------------------------------------- VADER
+
+
+def _without_symbols(text: str) -> str:
+    """Emoji and other symbols removed: the judge scores them itself, the same in every language
+    (VADER reads 🔥 as negative)."""
+    return "".join(
+        " " if unicodedata.category(char) in ("So", "Sk") or char == "\ufe0f" else char
+        for char in text
+    )
+
+
+_REWRITES = tuple((re.compile(pattern, re.IGNORECASE), repl) for pattern, repl in ENGLISH_REWRITES)
+
+
+def _vader(english: str) -> tuple[float, float, float]:
+    """VADER's compound, pos and neg shares for English text (idioms rewritten, emoji removed)."""
+    text = _URL.sub(" ", _without_symbols(english))
+    for pattern, replacement in _REWRITES:
+        text = pattern.sub(replacement, text)
+    scores = _vader_analyzer().polarity_scores(text)
+    return float(scores["compound"]), float(scores["pos"]), float(scores["neg"])
+
+
+def _inverse_compound(compound: float) -> float:
+    """VADER's raw valence sum from its compound, so other evidence can be added before
+    normalising again."""
+    compound = max(min(compound, 0.999), -0.999)
+    return compound * math.sqrt(_VADER_ALPHA / (1.0 - compound * compound))
+
+
+# --------------------------------------------------------------------------- packages
+
+
+_engines_lock = threading.Lock()
+_engines: dict[str, Any] = {}
+
+
+def _safetype_engine(language: str) -> Any:
+    """safetype's engine for a language's pack (built once per process), or None."""
+    pack = _SAFETYPE_PACKS.get(language)
+    if pack is None:
+        return None
+    with _engines_lock:
+        engine = _engines.get(pack)
+        if engine is None:
+            from safetype import create_moderation_engine, load_pack
+
+            engine = create_moderation_engine(
+                mode="mask", categories=_SAFETYPE_CATEGORIES, packs=[load_pack(pack)]
+            )
+            _engines[pack] = engine
+    return engine
+
+
+def _safetype(text: str, language: str, reasons: list[str], prefix: str) -> tuple[float, bool]:
+    engine = _safetype_engine(language)
+    if engine is None:
+        return 0.0, False
+    hostility, profane = 0.0, False
+    for match in engine.moderate(text).matches:
+        confidence = float(match.confidence)
+        if match.category in ("harassment", "hate"):
+            reasons.append(f"{prefix}hostile:{match.rule_id}")
+            hostility = max(hostility, confidence)
+        elif match.category == "profanity" and match.context == "direct":
+            reasons.append(f"{prefix}profanity:{match.rule_id}")
+            profane = True
+    return hostility, profane
+
+
+@cache
+def _glin_words(language: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """glin-profanity's list for a language: (single words, multi-word or unspaced entries).
+
+    Read from the package's data files without importing it (its import pulls in scanners the
+    judge does not need). Latin-only entries of a list for a non-Latin script (transliterations
+    such as Russian "pizda") never match real text there and are dropped.
+    """
+    name = _GLIN_LISTS.get(language)
+    spec = importlib_util.find_spec("glin_profanity") if name else None
+    if name is None or spec is None or not spec.submodule_search_locations:
+        return frozenset(), ()
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "dictionaries"
+    words = json.loads((path / f"{name}.json").read_text("utf-8"))["words"]
+    entries = [_fold(str(word)).strip() for word in words]
+    latin = language in ("cs", "da", "nl", "fi", "hu", "no", "pl", "sv", "tr")
+    entries = [entry for entry in entries if entry and (latin or not entry.isascii())]
+    if language in _UNSPACED:
+        return frozenset(), tuple(entry for entry in entries if len(entry) >= 2)
+    single = frozenset(entry for entry in entries if " " not in entry)
+    return single, tuple(entry for entry in entries if " " in entry)
+
+
+def _glin_hit(text: str, language: str, tokens: Sequence[str]) -> bool:
+    single, other = _glin_words(language)
+    if not single and not other:
+        return False
+    if any(token in single for token in tokens):
+        return True
+    if language in _UNSPACED:
+        folded = _fold(text)
+        return any(entry in folded for entry in other)
+    joined = f" {' '.join(tokens)} "
+    return any(f" {entry} " in joined for entry in other)
