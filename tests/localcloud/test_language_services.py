@@ -193,17 +193,34 @@ def test_detect_sentiment_refuses_text_over_5000_bytes(comprehend: Any) -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda c: c.detect_sentiment(Text=POSITIVE, LanguageCode="ru"),
-        lambda c: c.detect_entities(Text=POSITIVE, LanguageCode="nl"),
+        lambda c: c.detect_sentiment(Text=POSITIVE, LanguageCode="sw"),
+        lambda c: c.detect_entities(Text=POSITIVE, LanguageCode="sw"),
         lambda c: c.detect_key_phrases(Text=POSITIVE, LanguageCode="sv"),
-        lambda c: c.batch_detect_sentiment(TextList=[POSITIVE], LanguageCode="tr"),
+        lambda c: c.batch_detect_sentiment(TextList=[POSITIVE], LanguageCode="sw"),
+        lambda c: c.batch_detect_entities(TextList=[POSITIVE], LanguageCode="sw"),
     ],
-    ids=["sentiment", "entities", "key-phrases", "batch-sentiment"],
+    ids=["sentiment", "entities", "key-phrases", "batch-sentiment", "batch-entities"],
 )
 def test_comprehend_refuses_unsupported_language(comprehend: Any, call: Any) -> None:
-    """A LanguageCode outside Comprehend's 12 is an UnsupportedLanguageException."""
+    """Outside Comprehend's 12 (and, for sentiment and entities, outside the served languages)
+    a LanguageCode is an UnsupportedLanguageException."""
     with pytest.raises(comprehend.exceptions.UnsupportedLanguageException):
         call(comprehend)
+
+
+@pytest.mark.parametrize("language", ["he", "ru", "nl", "tr", "zh-TW"])
+def test_sentiment_and_entities_accept_every_served_language(
+    comprehend: Any, language: str
+) -> None:
+    """The local extension: a served language outside Comprehend's 12 still gets a decision."""
+    reply = comprehend.detect_sentiment(Text="🎉🎉 👍", LanguageCode=language)
+    batch = comprehend.batch_detect_sentiment(TextList=["ok"], LanguageCode=language)
+    entities = comprehend.detect_entities(Text="Tel Aviv", LanguageCode=language)
+
+    assert reply["Sentiment"] == "POSITIVE"
+    assert sum(reply["SentimentScore"].values()) == pytest.approx(1.0)
+    assert batch["ResultList"][0]["Sentiment"] == "NEUTRAL"
+    assert isinstance(entities["Entities"], list)
 
 
 # ----------------------------------------------------------------------- entities and key phrases

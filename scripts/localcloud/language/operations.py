@@ -10,7 +10,13 @@ wrong type a ``SerializationException``; text over the limit (UTF-8 bytes: 5,000
 and for each batch document, 100,000 for the other single-document Comprehend operations, 10,000
 for TranslateText) is a ``TextSizeLimitExceededException``; more than 25 batch documents a
 ``BatchSizeLimitExceededException``; a Comprehend ``LanguageCode`` outside en es fr de it pt ar
-hi ja ko zh zh-TW an ``UnsupportedLanguageException``. In a batch, a document over the size
+hi ja ko zh zh-TW an ``UnsupportedLanguageException`` — except that DetectSentiment and
+DetectEntities (and their batch forms) also accept every language Positive Chat serves
+(``SERVED_LANGUAGES``): a deliberate local extension, so the Lambda can be configured locally to
+send every served language directly and a Hebrew message gets a decision instead of being held.
+Sentiment is :func:`.sentiment.judge` with the request's ``LanguageCode`` (an English lexicon
+only ever reads English text or an English translation from the optional ``to_english``
+translator given to :class:`LanguageOperations`). In a batch, a document over the size
 limit is reported in ``ErrorList`` (``ErrorCode`` ``TEXT_SIZE_LIMIT_EXCEEDED``) and the others
 are still analysed.
 
@@ -31,15 +37,16 @@ from localcloud.language.analysis import (
     SERVED_LANGUAGES,
     LanguageDetector,
     Phrase,
-    analyze_sentiment,
     extract_entities,
     extract_key_phrases,
 )
+from localcloud.language.sentiment import ToEnglish, judge
 
 __all__ = [
     "BATCH_LIMIT",
     "COMPREHEND",
     "COMPREHEND_LANGUAGES",
+    "LOCAL_SENTIMENT_LANGUAGES",
     "OPERATIONS",
     "SERVICE_TARGET_PREFIXES",
     "TRANSLATE",
@@ -58,6 +65,8 @@ SERVICE_TARGET_PREFIXES = {
 COMPREHEND_LANGUAGES = frozenset(
     {"en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"}
 )
+# Deliberate local extension (module docstring): sentiment and entities for every served language.
+LOCAL_SENTIMENT_LANGUAGES = COMPREHEND_LANGUAGES | frozenset(SERVED_LANGUAGES)
 BATCH_LIMIT = 25
 SENTIMENT_TEXT_LIMIT = 5_000
 DOCUMENT_TEXT_LIMIT = 100_000
@@ -95,8 +104,10 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 class LanguageOperations:
     """Every supported operation of both services, dispatched by (service, operation name)."""
 
-    def __init__(self, detector: LanguageDetector) -> None:
+    def __init__(self, detector: LanguageDetector, *, to_english: ToEnglish | None = None) -> None:
         self.detector = detector
+        # Translates es/fr/it/pt to English for the sentiment judge; None judges without it.
+        self.to_english = to_english
         self._handlers: dict[tuple[str, str], Handler] = {
             (COMPREHEND, "DetectDominantLanguage"): self.detect_dominant_language,
             (COMPREHEND, "DetectSentiment"): self.detect_sentiment,
@@ -136,13 +147,13 @@ class LanguageOperations:
     def detect_sentiment(self, request: dict[str, Any]) -> dict[str, Any]:
         """DetectSentiment: ``Sentiment`` and ``SentimentScore``."""
         text = _text(request, "Text", SENTIMENT_TEXT_LIMIT)
-        _comprehend_language(request)
-        return _sentiment(text)
+        language = _comprehend_language(request, LOCAL_SENTIMENT_LANGUAGES)
+        return self._sentiment(text, language)
 
     def detect_entities(self, request: dict[str, Any]) -> dict[str, Any]:
         """DetectEntities: ``Entities`` with real offsets (type OTHER)."""
         text = _text(request, "Text", DOCUMENT_TEXT_LIMIT)
-        _comprehend_language(request)
+        _comprehend_language(request, LOCAL_SENTIMENT_LANGUAGES)
         return _entities(text)
 
     def detect_key_phrases(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -157,13 +168,13 @@ class LanguageOperations:
     def batch_detect_sentiment(self, request: dict[str, Any]) -> dict[str, Any]:
         """BatchDetectSentiment over up to 25 documents in one language."""
         texts = _text_list(request)
-        _comprehend_language(request)
-        return _batch(texts, _sentiment)
+        language = _comprehend_language(request, LOCAL_SENTIMENT_LANGUAGES)
+        return _batch(texts, lambda text: self._sentiment(text, language))
 
     def batch_detect_entities(self, request: dict[str, Any]) -> dict[str, Any]:
         """BatchDetectEntities over up to 25 documents in one language."""
         texts = _text_list(request)
-        _comprehend_language(request)
+        _comprehend_language(request, LOCAL_SENTIMENT_LANGUAGES)
         return _batch(texts, _entities)
 
     def batch_detect_key_phrases(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -171,6 +182,18 @@ class LanguageOperations:
         texts = _text_list(request)
         language = _comprehend_language(request)
         return _batch(texts, lambda text: _key_phrases(text, language))
+
+    def _sentiment(self, text: str, language: str) -> dict[str, Any]:
+        result = judge(text, language, to_english=self.to_english)
+        return {
+            "Sentiment": result.sentiment,
+            "SentimentScore": {
+                "Positive": result.positive,
+                "Negative": result.negative,
+                "Neutral": result.neutral,
+                "Mixed": result.mixed,
+            },
+        }
 
     def _languages(self, text: str) -> dict[str, Any]:
         return {
@@ -317,13 +340,15 @@ def _text_list(request: dict[str, Any]) -> list[str]:
     return texts
 
 
-def _comprehend_language(request: dict[str, Any]) -> str:
+def _comprehend_language(
+    request: dict[str, Any], accepted: frozenset[str] = COMPREHEND_LANGUAGES
+) -> str:
     code = _string(request, "LanguageCode")
-    if code not in COMPREHEND_LANGUAGES:
+    if code not in accepted:
         raise ServiceError(
             "UnsupportedLanguageException",
             f"Amazon Comprehend can't process the language {code!r}. Supported languages: "
-            f"{', '.join(sorted(COMPREHEND_LANGUAGES))}.",
+            f"{', '.join(sorted(accepted))}.",
         )
     return code
 
@@ -340,19 +365,6 @@ def _language_code(request: dict[str, Any], member: str) -> str:
 
 
 # ---------------------------------------------------------------------- replies
-
-
-def _sentiment(text: str) -> dict[str, Any]:
-    result = analyze_sentiment(text)
-    return {
-        "Sentiment": result.sentiment,
-        "SentimentScore": {
-            "Positive": result.positive,
-            "Negative": result.negative,
-            "Neutral": result.neutral,
-            "Mixed": result.mixed,
-        },
-    }
 
 
 def _phrase(phrase: Phrase) -> dict[str, Any]:
