@@ -1,0 +1,217 @@
+"""The offline sentiment judge (localcloud.language.sentiment): tricky cases and the labelled set.
+
+The labelled-set tests translate with the real Apertium (as the local cloud does) and FAIL,
+never skip, when it is missing: CI installs it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from localcloud.language import sentiment
+from localcloud.language.sentiment import judge, read
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_sentiment", ROOT / "scripts" / "bench_sentiment.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_sentiment"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _bench()
+
+
+def refused(text: str, language: str, to_english: Any = None) -> bool:
+    return judge(text, language, to_english=to_english).sentiment == "NEGATIVE"
+
+
+# ----------------------------------------------------------------------------- tricky cases
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "holy shit we won 🎉"),
+        ("en", "this is sick! where did you get it?"),
+        ("en", "lol that meme killed me 😂"),
+        ("en", "Testing dark mode on my phone, looks great"),
+        ("fr", "Bonsoir ! Petit test du mode sombre sur téléphone, tout va bien ici."),
+        ("fr", "Putain, on a gagné !!! 🎉"),
+        ("de", "Die Sonne scheint, die Kinder spielen im Garten"),
+        ("de", "Die Besprechung ist auf 15 Uhr verschoben"),
+        ("de", "Scheiße, wir haben gewonnen!!! 🎉"),
+        ("de", "Kein Problem, lass dir Zeit"),
+        ("es", "Esta canción está de puta madre 🔥"),
+        ("it", "Cazzo, abbiamo vinto!!! 🎉"),
+        ("pt", "Porra, ganhamos!!! 🎉"),
+        ("es", "Mirad esto: https://ejemplo.es/receta-tortilla @lucia"),
+    ],
+)
+def test_fine_messages_are_not_refused(language: str, text: str) -> None:
+    """Swearing in joy, praise slang, "mode sombre" and the German article "die" pass."""
+    assert not refused(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("es", "Te odio, eres un idiota asqueroso y estúpido. Vete al infierno."),
+        ("it", "Ti odio, sei un idiota schifoso e stupido. Vai all'inferno."),
+        ("pt", "Te odeio, você é um idiota nojento e estúpido. Vai pro inferno."),
+        ("fr", "Je te déteste, t'es qu'un pauvre con"),
+        ("de", "Halt die Fresse, du Idiot"),
+        ("de", "du Idiot"),
+        ("es", "eres un idiota"),
+        ("en", "you idiot"),
+        ("en", "I will find you and kill you"),
+    ],
+)
+def test_hostile_messages_are_refused(language: str, text: str) -> None:
+    """Insults aimed at a person are refused in every language, with or without translation."""
+    assert refused(text, language)
+    assert judge(text, language).negative > 0.5
+
+
+def test_the_users_spanish_insult_is_refused_with_its_translation() -> None:
+    """The user's report, judged as the local cloud does when Apertium is up."""
+    text = "Te odio, eres un idiota asqueroso y estúpido. Vete al infierno."
+    english = "I hate you, you are a foul and stupid idiot. Go you to the hell."
+
+    assert refused(text, "es", lambda _text, _lang: english)
+
+
+def test_a_swear_alone_is_negative_but_a_happy_swear_is_not() -> None:
+    """Profanity is weak evidence: NEGATIVE unless the text is clearly positive."""
+    assert refused("Scheiße, der Zug ist schon wieder ausgefallen", "de")
+    assert judge("Scheiße, wir haben gewonnen!!! 🎉", "de").sentiment == "POSITIVE"
+
+
+def test_an_english_lexicon_never_reads_non_english_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """VADER sees English only: the text when it is English, else the translation, else nothing."""
+    seen: list[str] = []
+    real = sentiment._vader
+
+    def spy(english: str) -> tuple[float, float, float]:
+        seen.append(english)
+        return real(english)
+
+    monkeypatch.setattr(sentiment, "_vader", spy)
+    judge("Die Sonne scheint, die Kinder spielen", "de", to_english=lambda t, s: "never used")
+    judge("Petit test du mode sombre", "fr")
+    judge("שלום לכולם", "he", to_english=lambda t, s: "never used")
+    assert seen == []
+
+    judge("Petit test du mode sombre", "fr", to_english=lambda t, s: "Small test of dark mode")
+    judge("hello there", "en")
+    assert seen == ["Small test of dark mode", "hello there"]
+
+
+@pytest.mark.parametrize("answer", [None, "", RuntimeError("translator down")])
+def test_a_missing_translation_degrades_to_the_native_cues(answer: Any) -> None:
+    """A translator that answers None, nothing or fails leaves the native cues to decide."""
+
+    def to_english(text: str, language: str) -> str | None:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    reading = read("Vaffanculo, stronzo", "it", to_english=to_english)
+    assert reading.english is None
+    assert refused("Vaffanculo, stronzo", "it", to_english)
+    assert not refused("Grazie @giulia per l'aiuto di ieri", "it", to_english)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "label"),
+    [
+        ("he", "מזל טוב!!! 🎉🎉", "POSITIVE"),
+        ("he", "שלום לכולם", "NEUTRAL"),
+        ("ja", "こんにちは", "NEUTRAL"),
+        ("zh", "你他妈的", "NEGATIVE"),
+        ("ar", "أنت عاهرة", "NEGATIVE"),
+        ("ru", "всем привет 😢", "NEGATIVE"),
+        ("hi", "तुम बहुत अच्छे हो 👍", "POSITIVE"),
+    ],
+)
+def test_other_served_languages_get_a_decision(language: str, text: str, label: str) -> None:
+    """Word lists where a package has the language, emoji everywhere, else NEUTRAL."""
+    assert judge(text, language).sentiment == label
+
+
+def test_every_result_has_four_scores_summing_to_one_with_the_label_on_top() -> None:
+    for message in bench.load():
+        result = judge(message.text, message.lang)
+        scores = {
+            "POSITIVE": result.positive,
+            "NEGATIVE": result.negative,
+            "NEUTRAL": result.neutral,
+            "MIXED": result.mixed,
+        }
+        assert sum(scores.values()) == pytest.approx(1.0)
+        assert min(scores.values()) >= 0.0
+        assert max(scores, key=lambda name: scores[name]) == result.sentiment
+
+
+# ----------------------------------------------------------------------------- labelled set
+
+
+def test_labelled_set_has_enough_realistic_messages_per_language() -> None:
+    messages = bench.load(["tuning"])
+    for language in bench.LANGUAGES:
+        mine = [message for message in messages if message.lang == language]
+        counts = {label: sum(m.label == label for m in mine) for label in bench.LABELS}
+        assert len(mine) >= 40, language
+        assert counts["hostile"] >= 15, (language, counts)
+        assert counts["fine"] >= 15, (language, counts)
+        assert counts["sad"] >= 10, (language, counts)
+
+
+@pytest.fixture(scope="module")
+def apertium() -> Iterator[dict[tuple[str, str], str]]:
+    try:
+        yield bench.apertium_translations(bench.load())
+    except bench.ApertiumError as err:
+        pytest.fail(f"the labelled-set test needs Apertium (CI installs it): {err}")
+
+
+def _check_targets(tallies: dict[tuple[str, str], Any]) -> None:
+    """Hostile refused >= 80 % overall and >= 60 % per language; fine refused <= 5 %."""
+    report = {key: f"{tally.refused}/{tally.total}" for key, tally in sorted(tallies.items())}
+    assert tallies[("all", "hostile")].share() >= 80.0, report
+    for language in bench.LANGUAGES:
+        assert tallies[(language, "hostile")].share() >= 60.0, (language, report)
+    assert tallies[("all", "fine")].share() <= 5.0, report
+
+
+def test_labelled_set_meets_the_targets_with_apertium(
+    apertium: dict[tuple[str, str], str],
+) -> None:
+    messages = bench.load()
+    to_english = bench.lookup(apertium)
+    translated = [m for m in messages if m.lang in sentiment.TRANSLATED_LANGUAGES]
+    assert all(apertium.get((m.lang, m.text)) for m in translated), "Apertium left gaps"
+
+    _check_targets(
+        bench.refusals(messages, lambda m: judge(m.text, m.lang, to_english=to_english).sentiment)
+    )
+
+
+def test_labelled_set_meets_the_targets_without_a_translator() -> None:
+    """The degraded path (translator down) still keeps hostile messages out."""
+    messages = bench.load()
+
+    _check_targets(bench.refusals(messages, lambda m: judge(m.text, m.lang).sentiment))
