@@ -18,9 +18,10 @@ operation is an ``UnknownOperationException`` (400).
 
 Backing libraries (offline; :mod:`.analysis` says how each maps to Comprehend):
 lingua for language detection (the 32 served languages, built on first use, low-accuracy mode;
-Chinese is always ``zh``, never ``zh-TW``), VADER for sentiment (English lexicon), YAKE for key
-phrases, a capitalised-span heuristic for entities (type ``OTHER``). There is no offline
-translation in the package registries: TranslateText returns the text when source and target
+Chinese is always ``zh``, never ``zh-TW``), the judge of :mod:`.sentiment` for sentiment
+(safetype's rule packs, curated cues, VADER on English text or its English translation only),
+YAKE for key phrases, a capitalised-span heuristic for entities (type ``OTHER``). There is no
+offline translation in the package registries: TranslateText returns the text when source and target
 are the same language and otherwise answers ``UnsupportedLanguagePairException`` saying so.
 
 Fault switch (fault-injection tests, see :mod:`.faults`):
