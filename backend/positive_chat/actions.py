@@ -88,6 +88,7 @@ from .model import (
     ReviewQueue,
     RoomTopics,
 )
+from .names import invisible, name_key
 
 __all__ = [
     "LIMITS",
@@ -101,6 +102,7 @@ __all__ = [
     "failure_for",
     "html_escaped",
     "json_default",
+    "name_key",
     "parse_body",
     "parse_history",
     "parse_join",
@@ -279,7 +281,10 @@ _ROOM_PUNCTUATION = frozenset("_-.")
 
 
 def check_name(value: object, *, field: str = "user") -> str:
-    """A display name: trimmed, 1-32 letters/marks/digits/spaces/``_-.'``; else a FieldError."""
+    """A display name: trimmed, 1-32 letters/marks/digits/spaces/``_-.'``; else a FieldError.
+
+    No invisible code point (``names.invisible``), and not the server's name by ``name_key``.
+    """
     if not isinstance(value, str):
         raise InvalidFieldError(f"{field} must be a string", field=field)
     name = value.strip(" ")
@@ -293,17 +298,13 @@ def check_name(value: object, *, field: str = "user") -> str:
             raise InvalidNameError(
                 f"{field} may hold letters, digits, spaces and _ - . ' only", field=field
             )
-    if _name_key(name) == _RESERVED_NAME:
+        if invisible(char):
+            raise InvalidNameError(
+                f"{field} holds an invisible character (U+{ord(char):04X})", field=field
+            )
+    if name_key(name) == name_key(NOTICE_USER):  # the server's notices speak as "Positive Chat"
         raise InvalidNameError(f"{field} {NOTICE_USER!r} is reserved for the server", field=field)
     return name
-
-
-def _name_key(name: str) -> str:
-    """How a name compares for impersonation: compatibility forms, case and spacing ignored."""
-    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
-
-
-_RESERVED_NAME = _name_key(NOTICE_USER)  # the server's own notices speak as "Positive Chat"
 
 
 def _check_room(room: str) -> str:
@@ -311,6 +312,10 @@ def _check_room(room: str) -> str:
     if not (first[0] == "L" or first == "Nd"):
         raise InvalidRoomError("room must start with a letter or a digit", field="room")
     for char in room:
+        if invisible(char):
+            raise InvalidRoomError(
+                f"room holds an invisible character (U+{ord(char):04X})", field="room"
+            )
         category = unicodedata.category(char)
         if not (category[0] in "LM" or category == "Nd" or char in _ROOM_PUNCTUATION):
             raise InvalidRoomError("room may hold letters, digits and _ - . only", field="room")

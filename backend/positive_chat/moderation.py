@@ -13,7 +13,8 @@ No boto3 here. This module owns moderation policy (docs/protocol.md, "Moderation
 - Approval publishes as an accepted message is published: entities are detected now (they were
   skipped when the message was refused), topics counted, and the chat delivers it translated per
   reader, keeping its id (so its place in history is its original time).
-- A mute is stored with its end; posts are refused with MUTED until then.
+- A mute is stored with its end, under the muted name's ``name_key`` (so a lookalike or an
+  invisible variant of the name is muted too); posts are refused with MUTED until then.
 
 Delivery reuses the chat (``Publisher``); new flags reach moderators through ``ModeratorNotifier``,
 which the chat calls after storing a rejected or held message.
@@ -84,6 +85,7 @@ from .model import (
     ReviewQueue,
     new_message_id,
 )
+from .names import name_key
 
 __all__ = [
     "DecisionResult",
@@ -419,14 +421,13 @@ class ModerationService:
         name = moderator.user or "moderator"
         action: AuditAction
         until: int | None
+        key = name_key(command.user)  # lookalikes and invisible variants are the same user
         if command.minutes == 0:
-            self._ledger.unmute(command.room, command.user)
+            self._ledger.unmute(command.room, key)
             action, until = "unmute", None
         else:
             until = now + command.minutes * 60_000
-            self._ledger.mute(
-                command.room, command.user, until=until, moderator=name, reason=command.reason
-            )
+            self._ledger.mute(command.room, key, until=until, moderator=name, reason=command.reason)
             action = "mute"
         entry = AuditEntry(
             entry_id=new_message_id(now),
@@ -451,7 +452,7 @@ class ModerationService:
         """MutedError (with the seconds left) if a moderator muted this user in this room."""
         if connection.room is None or connection.user is None:
             return
-        until = self._ledger.muted_until(connection.room, connection.user)
+        until = self._ledger.muted_until(connection.room, name_key(connection.user))
         if until is None:
             return
         left_ms = until - self._clock.now_ms()

@@ -143,8 +143,11 @@ def test_access_v2_init_cannot_rename_a_bound_connection(harness: Harness) -> No
         "POSITIVECHAT",
         "  Positive   Chat ",
         "".join(chr(ord(c) + 0xFEE0) for c in "Positive") + " Chat",  # fullwidth letters
+        "P\u043esitive Ch\u0430t",  # Cyrillic o and a: the same skeleton (TS #39)
+        "Positive Chat\u034f",  # an invisible tail
+        "Positive\u3164Chat",  # a filler for the space
     ],
-    ids=["exact", "lower", "upper-joined", "spaced", "fullwidth"],
+    ids=["exact", "lower", "upper-joined", "spaced", "fullwidth", "cyrillic", "cgj", "filler"],
 )
 def test_access_nobody_may_speak_as_the_server(harness: Harness, name: str) -> None:
     """The server's notices come from "Positive Chat": no user may take that name, in any form."""
@@ -166,6 +169,62 @@ def test_access_v1_first_message_cannot_take_the_servers_name(harness: Harness) 
     assert notice["error"] == "INVALID_NAME"
     assert "user" not in harness.connection_item("a-ana")  # type: ignore[operator]
     assert harness.message_items("lobby") == []
+
+
+# Invisible code points that made "Positive Chat" (or any name) pass for another.
+INVISIBLE_TAILS = ["\u034f", "\ufe0f", "\U000e0100", "\u17b4", "\u180b"]
+FILLERS = ["\u3164", "\uffa0", "\u115f", "\u1160", "\u2800"]
+
+
+@pytest.mark.parametrize("char", INVISIBLE_TAILS, ids=lambda c: f"U+{ord(c):04X}")
+def test_access_invisible_tail_cannot_take_the_servers_name(harness: Harness, char: str) -> None:
+    """"Positive Chat" + an invisible code point renders as "Positive Chat": refused, v2 and v1."""
+    name = "Positive Chat" + char
+    refusal = answer(
+        harness,
+        "a-new",
+        {"action": "init", "v": 2, "room": "lobby", "lang": "en", "user": name, "id": "j"},
+    )
+    assert (refusal["type"], refusal["code"], refusal["field"]) == ("error", "INVALID_NAME", "user")
+    assert f"U+{ord(char):04X}" in refusal["message"]
+    assert harness.connection_item("a-new") is None
+    harness.seed_connection("c-cy", "lobby", "en", None, version=1)
+    harness.expect_posts("c-cy")
+    harness.send("c-cy", {"action": "message", "user": name, "content": "Your message was refused"})
+    [[notice]] = harness.frames("c-cy")
+    assert (notice["user"], notice["error"]) == ("Positive Chat", "INVALID_NAME")
+    assert "user" not in harness.connection_item("c-cy")  # type: ignore[operator]
+    assert harness.message_items("lobby") == []
+
+
+@pytest.mark.parametrize("char", FILLERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_access_filler_for_the_space_is_refused(harness: Harness, char: str) -> None:
+    """A filler in place of the space ("Positive\u3164Chat") is no name, nor part of a room."""
+    name_refusal = answer(
+        harness,
+        "a-new",
+        {"action": "init", "v": 2, "room": "lobby", "lang": "en",
+         "user": f"Positive{char}Chat", "id": "j"},
+    )
+    assert (name_refusal["code"], name_refusal["field"]) == ("INVALID_NAME", "user")
+    room_refusal = answer(
+        harness,
+        "a-new",
+        {"action": "init", "v": 2, "room": f"lobby{char}", "lang": "en", "user": "Ana", "id": "j"},
+    )
+    assert (room_refusal["code"], room_refusal["field"]) == ("INVALID_ROOM", "room")
+    assert harness.connection_item("a-new") is None
+
+
+@pytest.mark.parametrize("char", INVISIBLE_TAILS, ids=lambda c: f"U+{ord(c):04X}")
+def test_access_invisible_code_points_are_refused_in_rooms(harness: Harness, char: str) -> None:
+    """A room that looks like "lobby" is "lobby": invisible code points are INVALID_ROOM."""
+    refusal = answer(
+        harness,
+        "a-new",
+        {"action": "init", "v": 2, "room": "lobby" + char, "lang": "en", "user": "Ana", "id": "j"},
+    )
+    assert (refusal["code"], refusal["field"]) == ("INVALID_ROOM", "room")
 
 
 # --- Rooms --------------------------------------------------------------------------------------

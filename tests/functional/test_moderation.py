@@ -668,6 +668,25 @@ def test_mod_mute_refuses_posts_until_it_ends(mod: Harness) -> None:
     assert mod.frames("a-ana")[0]["type"] == "ack"
 
 
+@pytest.mark.parametrize(
+    "lookalike",
+    ["Bo\u034f", "Bo\ufe0f", "B\u043e", "BO", "\uff22\uff4f"],
+    ids=["cgj", "variation-selector", "cyrillic-o", "upper", "fullwidth"],
+)
+def test_mod_mute_holds_for_lookalike_names(mod: Harness, lookalike: str) -> None:
+    """A mute of "Bo" is a mute of every name with Bo's key: no lookalike can post in its place
+    (and an invisible variant cannot even be taken)."""
+    mod.seed_connection("b-bo", "lobby", "en", lookalike)  # as if it had been allowed in
+    sign_in(mod, "m-mia", "Mia")
+    mod.expect_posts("m-mia")
+    mod.send("m-mia", {"action": "mod.mute", "room": "lobby", "user": "Bo", "minutes": 30})
+    assert mod.frames("m-mia")[0]["entry"]["user"] == "Bo"  # the audit keeps the typed name
+    mod.expect_posts("b-bo")
+    mod.send("b-bo", {"action": "message", "content": LATER, "id": "m1"})
+    assert error(mod.frames("b-bo")[0]) == ("error", "MUTED")
+    assert mod.message_items("lobby") == []
+
+
 def test_mod_mute_zero_minutes_lifts_the_mute(mod: Harness) -> None:
     """minutes 0 lifts a mute (audited as unmute) and the user may post again."""
     mod.seed_connection("a-ana", "lobby", "en", "Ana", version=1)

@@ -216,3 +216,53 @@ def test_html_escaped_round_trips_through_an_html_parser(text: str) -> None:
     """What the original page shows (the escaped text parsed as HTML) is the text itself."""
     assert html.unescape(actions.html_escaped(text)) == text
     assert not set("<>\"'") & set(actions.html_escaped(text))
+
+
+# Names: invisible code points and the confusables skeleton (UTS #39).
+
+INVISIBLE = ["\u034f", "\ufe0f", "\U000e0100", "\u17b4", "\u180b"]
+FILLERS = ["\u3164", "\uffa0", "\u115f", "\u1160", "\u2800"]
+
+
+@pytest.mark.parametrize("char", INVISIBLE + FILLERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_check_name_refuses_invisible_code_points(char: str) -> None:
+    """Invisible and filler code points are refused wherever they are in a name or a room."""
+    for name in ("Positive Chat" + char, f"Positive{char}Chat", f"Ana{char}", f"Bo{char}b"):
+        with pytest.raises(InvalidNameError):
+            actions.check_name(name)
+    with pytest.raises(InvalidRoomError):
+        actions.parse_join({"room": f"lobby{char}", "lang": "en"})
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Positive Chat", "P\u043esitive Ch\u0430t"),
+        ("Bo", "B\u043e"),
+        ("Bo", "BO"),
+        ("Bo", "\uff22\uff4f"),
+        ("Bo", "Bo\u034f"),
+        ("Ana", "\u0410na"),
+        ("Ana", "A n a"),
+    ],
+    ids=["cyrillic-server", "cyrillic-o", "case", "fullwidth", "cgj", "cyrillic-A", "spacing"],
+)
+def test_name_key_equates_lookalikes(one: str, other: str) -> None:
+    """Lookalikes share a key: case, width, spacing, invisible code points, confusables."""
+    assert actions.name_key(one) == actions.name_key(other)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("Ana", "Anna"), ("José", "Jose"), ("Bo", "Bob"), ("محمد", "محمود"), ("李小龍", "李小龙")],
+    ids=["letters", "accent", "longer", "arabic", "cjk"],
+)
+def test_name_key_keeps_different_names_apart(one: str, other: str) -> None:
+    """Different names keep different keys (accents are letters, not decoration)."""
+    assert actions.name_key(one) != actions.name_key(other)
+
+
+@given(st.text(max_size=40))
+def test_name_key_never_crashes_and_ignores_invisibles(text: str) -> None:
+    """Any text has a key; invisible code points never change it."""
+    assert actions.name_key(text) == actions.name_key(text + "\u034f\ufe0f\u3164")

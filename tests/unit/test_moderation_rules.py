@@ -9,6 +9,7 @@ from positive_chat.actions import parse_mod_auth, parse_mod_mute
 from positive_chat.errors import AuthFailedError, AuthThrottledError, MutedError
 from positive_chat.model import Connection
 from positive_chat.moderation import ModerationService, secrets_match
+from positive_chat.names import name_key
 
 
 class Clock:
@@ -127,7 +128,7 @@ def test_check_not_muted_counts_down_and_expires() -> None:
     """A mute refuses with the whole seconds left, and nothing once its end has passed."""
     ledger = Ledger()
     clock = Clock(1_000_000)
-    ledger.mutes[("lobby", "Bo")] = 1_000_000 + 90_500
+    ledger.mutes[("lobby", name_key("Bo"))] = 1_000_000 + 90_500  # mutes are keyed by name key
     moderation = service(ledger, clock)
     bo = Connection("c1", room="lobby", user="Bo")
     with pytest.raises(MutedError) as raised:
