@@ -333,17 +333,40 @@ def test_translate_auto_source_detects_language(translate: Any) -> None:
 @pytest.mark.parametrize(
     ("source", "detected"), [("en", "en"), ("auto", "es")], ids=["explicit", "auto"]
 )
-def test_translate_other_language_says_no_offline_translation(
+def test_translate_unreachable_pair_says_why(
     translate: Any, source: str, detected: str
 ) -> None:
-    """A real translation is an UnsupportedLanguagePairException that says why, plainly."""
+    """A pair no installed Apertium mode reaches is an UnsupportedLanguagePairException."""
     text = SENTENCES["en"] if source == "en" else SENTENCES["es"]
     with pytest.raises(translate.exceptions.UnsupportedLanguagePairException) as caught:
         translate.translate_text(Text=text, SourceLanguageCode=source, TargetLanguageCode="ja")
 
     response = caught.value.response
-    assert "no offline translation" in response["Error"]["Message"]
+    assert f"translates {detected} to ja" in response["Error"]["Message"]
     assert (response["SourceLanguageCode"], response["TargetLanguageCode"]) == (detected, "ja")
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "expected"),
+    [("en", "es", "amigos"), ("fr", "it", "amici"), ("pt", "en", "friends"), ("es", "pt-PT", "")],
+)
+def test_translate_offline_with_apertium(
+    translate: Any, source: str, target: str, expected: str
+) -> None:
+    """A boto3 TranslateText between two of en/es/fr/pt/it answers a real translation."""
+    text = {
+        "en": "Hello my friends, how are you?",
+        "fr": "Bonjour mes amis, comment allez-vous ?",
+        "pt": "Olá meus amigos, como vocês estão?",
+        "es": "Hola amigos, ¿cómo estáis?",
+    }[source]
+    reply = translate.translate_text(
+        Text=text, SourceLanguageCode=source, TargetLanguageCode=target
+    )
+
+    assert reply["TranslatedText"] != text
+    assert expected in reply["TranslatedText"].lower()
+    assert (reply["SourceLanguageCode"], reply["TargetLanguageCode"]) == (source, target)
 
 
 def test_translate_refuses_language_it_does_not_serve(translate: Any) -> None:
@@ -484,9 +507,9 @@ def test_rpc_v2_cbor_errors_become_modeled_exceptions(services: LanguageServices
     translate = _client("translate", services.url)
 
     with pytest.raises(translate.exceptions.UnsupportedLanguagePairException) as caught:
-        translate.translate_text(Text="hello", SourceLanguageCode="en", TargetLanguageCode="fr")
+        translate.translate_text(Text="hello", SourceLanguageCode="en", TargetLanguageCode="ja")
 
-    assert caught.value.response["TargetLanguageCode"] == "fr"
+    assert caught.value.response["TargetLanguageCode"] == "ja"
 
 
 def test_malformed_cbor_body_is_a_serialization_error(services: LanguageServices) -> None:

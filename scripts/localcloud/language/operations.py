@@ -21,11 +21,13 @@ limit is reported in ``ErrorList`` (``ErrorCode`` ``TEXT_SIZE_LIMIT_EXCEEDED``) 
 are still analysed.
 
 TranslateText: source == target (given, or detected with ``SourceLanguageCode: "auto"``) returns
-the text unchanged, as Amazon Translate does. Anything else is an
-``UnsupportedLanguagePairException``: no offline translation exists in the package registries,
-and the message says so. An undetectable ``auto`` source is a
-``DetectedLanguageLowConfidenceException``. Custom terminologies do not exist locally
-(``ResourceNotFoundException``); ``Settings`` are accepted and have no effect.
+the text unchanged, as Amazon Translate does. Other pairs go to the offline translator
+(:class:`.translation.Translator`: Apertium from Debian, direct or through one pivot); a pair it
+cannot reach, or no translator at all, is an ``UnsupportedLanguagePairException`` that says why,
+and a pipeline that fails even after a restart a ``ServiceUnavailableException`` (503). An
+undetectable ``auto`` source is a ``DetectedLanguageLowConfidenceException``. Custom
+terminologies do not exist locally (``ResourceNotFoundException``); ``Settings`` are accepted and
+have no effect.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from localcloud.language.analysis import (
     extract_key_phrases,
 )
 from localcloud.language.sentiment import ToEnglish, judge
+from localcloud.language.translation import NoRoute, TranslationFailed, Translator
 
 __all__ = [
     "BATCH_LIMIT",
@@ -104,9 +107,19 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 class LanguageOperations:
     """Every supported operation of both services, dispatched by (service, operation name)."""
 
-    def __init__(self, detector: LanguageDetector, *, to_english: ToEnglish | None = None) -> None:
+    def __init__(
+        self,
+        detector: LanguageDetector,
+        *,
+        translator: Translator | None = None,
+        to_english: ToEnglish | None = None,
+    ) -> None:
         self.detector = detector
+        self.translator = translator
         # Translates es/fr/it/pt to English for the sentiment judge; None judges without it.
+        # By default, the offline translator's English (when it has a route).
+        if to_english is None and translator is not None:
+            to_english = self._english_or_none
         self.to_english = to_english
         self._handlers: dict[tuple[str, str], Handler] = {
             (COMPREHEND, "DetectDominantLanguage"): self.detect_dominant_language,
@@ -233,14 +246,38 @@ class LanguageOperations:
         if source == "auto":
             source = self._auto_source(text)
         if source != target:
+            text = self._translate(text, source, target)
+        return {"TranslatedText": text, "SourceLanguageCode": source, "TargetLanguageCode": target}
+
+    def _translate(self, text: str, source: str, target: str) -> str:
+        if self.translator is None:
+            raise _unsupported_pair(
+                source, target, "The local cloud was started without an offline translator."
+            )
+        try:
+            return self.translator.translate(text, source, target)
+        except NoRoute as err:
             raise _unsupported_pair(
                 source,
                 target,
-                f"The local cloud has no offline translation: it cannot translate {source} to "
-                f"{target}. Deliver the text in {source}, untranslated, or run the local cloud "
-                "with real AWS language services to translate.",
-            )
-        return {"TranslatedText": text, "SourceLanguageCode": source, "TargetLanguageCode": target}
+                f"{err.reason} Deliver the text in {source}, untranslated, or run the local "
+                "cloud with real AWS language services (--real-aws) to translate.",
+            ) from None
+        except TranslationFailed as err:
+            raise ServiceError(
+                "ServiceUnavailableException",
+                f"The offline translator did not answer ({err}); try again.",
+                status=503,
+            ) from None
+
+    def _english_or_none(self, text: str, source: str) -> str | None:
+        """English for the sentiment judge, or None when there is no route (or it failed)."""
+        if source == "en":
+            return text
+        try:
+            return self._translate(text, source, "en")
+        except ServiceError:
+            return None
 
     def _auto_source(self, text: str) -> str:
         candidates = self.detector.detect(text)
@@ -255,7 +292,8 @@ class LanguageOperations:
         return candidates[0].code
 
 
-_TRANSLATE_CODES = frozenset(SERVED_LANGUAGES) | {"auto"}
+# Amazon Translate's pt-PT (European Portuguese) beside the served pt (Brazilian).
+_TRANSLATE_CODES = frozenset(SERVED_LANGUAGES) | {"auto", "pt-PT"}
 
 
 def _unsupported_pair(source: str, target: str, message: str) -> ServiceError:

@@ -11,7 +11,8 @@ Routes:
 - ``POST /service/<ServicePrefix>/operation/<Operation>``: Smithy RPC v2 CBOR
   (``application/cbor``, ``smithy-protocol: rpc-v2-cbor``), what botocore >= 1.36 sends.
 - ``GET|POST|DELETE /_localcloud/faults``: the fault switch (see :mod:`.faults`).
-- ``GET /_localcloud/health``: ``{"status": "ok", "languageModelLoaded": bool}``.
+- ``GET /_localcloud/health``: ``{"status": "ok", "languageModelLoaded": bool, "translation":
+  {"available": bool, "modes": [...], "live": [...]}}`` (installed and running Apertium modes).
 
 Errors are answered in the request's protocol: ``{"__type": name, "message": ...}`` with the
 modeled HTTP status (plus ``x-amzn-ErrorType`` for JSON 1.1), so SDKs raise modeled exceptions.
@@ -43,6 +44,7 @@ from localcloud.language.operations import (
     LanguageOperations,
     ServiceError,
 )
+from localcloud.language.translation import Translator
 
 __all__ = ["FAULTS_PATH", "HEALTH_PATH", "LanguageServer", "serve"]
 
@@ -69,11 +71,14 @@ class LanguageServer:
         workers: int = 2,
         # Faults
         fault_board: FaultBoard | None = None,
+        # Translation (Apertium pipelines; None finds the installed modes)
+        translator: Translator | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.detector = LanguageDetector(accuracy=accuracy)
-        self.operations = LanguageOperations(self.detector)
+        self.translator = translator if translator is not None else Translator()
+        self.operations = LanguageOperations(self.detector, translator=self.translator)
         self.faults = fault_board or FaultBoard()
         self._workers = workers
         self._executor: ThreadPoolExecutor | None = None
@@ -112,6 +117,7 @@ class LanguageServer:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        self.translator.close()
 
     async def warm(self) -> None:
         """Build the language model now, off the event loop."""
@@ -221,7 +227,17 @@ class LanguageServer:
         return web.json_response(self.faults.snapshot())
 
     async def _health(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "languageModelLoaded": self.detector.loaded})
+        return web.json_response(
+            {
+                "status": "ok",
+                "languageModelLoaded": self.detector.loaded,
+                "translation": {
+                    "available": self.translator.available,
+                    "modes": sorted(mode.name for mode in self.translator.modes.values()),
+                    "live": self.translator.live(),
+                },
+            }
+        )
 
 
 def _split_target(target: str) -> tuple[str, str]:
