@@ -218,6 +218,7 @@ class Runtime:
             notice_cache=self.notice_cache,
             flag_listener=notifier if self.moderation_parts is not None else None,
             detector=self.language.detector,
+            sentiment_languages=self.settings.sentiment_languages,
         )
         moderation = self._moderation(chat, outbox, notifier)
         return Router(chat, outbox, self.clock, limiter=self.limiter, moderation=moderation)
@@ -243,6 +244,7 @@ class Runtime:
             clock=self.clock,
             metrics=self.metrics_sink,
             audit_retention_days=self.settings.audit_retention_days,
+            sentiment_languages=self.settings.sentiment_languages,
         )
 
 

@@ -32,7 +32,7 @@ from .errors import (
     ServiceUnavailableError,
     TranslationError,
 )
-from .languages import has_sentiment, served_code
+from .languages import COMPREHEND_SENTIMENT, served_code
 from .model import (
     Accepted,
     Connection,
@@ -232,8 +232,11 @@ class ChatService:
         notice_cache: MutableMapping[tuple[str, str], str],
         flag_listener: FlagListener | None = None,
         detector: LanguageGuesser | None = None,
+        sentiment_languages: frozenset[str] = COMPREHEND_SENTIMENT,
     ) -> None:
         self._connections = connections
+        # Sent to DetectSentiment as written; any other language goes through English first.
+        self._sentiment_languages = sentiment_languages
         self._messages = messages
         self._topics = topics
         self._analyzer = analyzer
@@ -427,7 +430,7 @@ class ChatService:
         )
         translations: dict[str, str] = {}
         try:
-            if has_sentiment(lang):
+            if lang in self._sentiment_languages:
                 basis_text, basis_lang = content, lang
             else:
                 basis_text = self._translator.translate(content, lang, "en")

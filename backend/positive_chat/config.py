@@ -6,8 +6,11 @@ and reading the environment once, explicitly: nothing else in the package reads 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from .languages import COMPREHEND_SENTIMENT, is_served
 
 __all__ = [
     "AUDIT_RETENTION_DAYS",
@@ -116,6 +119,10 @@ class Settings:
     moderation_table: str | None = None
     moderator_secret_parameter: str | None = None
     audit_retention_days: int = AUDIT_RETENTION_DAYS
+    # Languages sent to DetectSentiment as they are (SENTIMENT_LANGUAGES, comma-separated);
+    # any other language is translated to English first. Comprehend's 12 by default; the local
+    # cloud names every language its offline stand-in judges.
+    sentiment_languages: frozenset[str] = COMPREHEND_SENTIMENT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -146,7 +153,21 @@ class Settings:
             audit_retention_days=_positive_int(
                 environ, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS
             ),
+            sentiment_languages=_language_set(environ, "SENTIMENT_LANGUAGES", COMPREHEND_SENTIMENT),
         )
+
+
+def _language_set(
+    environ: Mapping[str, str], name: str, default: frozenset[str]
+) -> frozenset[str]:
+    raw = environ.get(name)
+    if not raw or not raw.strip():
+        return default
+    codes = frozenset(code for code in re.split(r"[\s,]+", raw.strip()) if code)
+    unknown = sorted(code for code in codes if not is_served(code))
+    if unknown:
+        raise ConfigurationError(f"{name} names languages we do not serve: {', '.join(unknown)}")
+    return codes
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -1,7 +1,8 @@
 """The languages Positive Chat serves, loaded once from ``languages.json``.
 
-This module owns the answer to "do we serve this code?" and "does Comprehend have a sentiment
-model for it?" (otherwise the text is translated to English before sentiment analysis).
+This module owns the answer to "do we serve this code?" and which codes Comprehend has a
+sentiment model for (the default of ``Settings.sentiment_languages``; any other language is
+translated to English before sentiment analysis).
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
 
-__all__ = ["LANGUAGES", "Language", "has_sentiment", "is_served", "served_code"]
+__all__ = [
+    "COMPREHEND_SENTIMENT",
+    "LANGUAGES",
+    "Language",
+    "is_served",
+    "served_code",
+]
 
 
 @dataclass(frozen=True)
@@ -44,15 +51,15 @@ def _load() -> Mapping[str, Language]:
 LANGUAGES: Mapping[str, Language] = _load()
 
 
+# The languages Comprehend's DetectSentiment/DetectEntities accept (languages.json "sentiment").
+COMPREHEND_SENTIMENT: frozenset[str] = frozenset(
+    code for code, language in LANGUAGES.items() if language.sentiment
+)
+
+
 def is_served(code: str) -> bool:
     """True when ``code`` is exactly one of our language codes."""
     return code in LANGUAGES
-
-
-def has_sentiment(code: str) -> bool:
-    """True when Comprehend's DetectSentiment/DetectEntities support ``code``."""
-    language = LANGUAGES.get(code)
-    return language is not None and language.sentiment
 
 
 def served_code(detected: str) -> str | None:

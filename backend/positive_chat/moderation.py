@@ -60,7 +60,7 @@ from .errors import (
     NotPublishedError,
     TranslationError,
 )
-from .languages import has_sentiment
+from .languages import COMPREHEND_SENTIMENT
 from .model import (
     PENDING_STATUSES,
     AuditAction,
@@ -269,8 +269,11 @@ class ModerationService:
         clock: Clock,
         metrics: MetricsSink,
         audit_retention_days: int,
+        sentiment_languages: frozenset[str] = COMPREHEND_SENTIMENT,
     ) -> None:
         self._connections = connections
+        # Entities are asked in these languages as written; others through English.
+        self._sentiment_languages = sentiment_languages
         self._sessions = sessions
         self._reviews = reviews
         self._ledger = ledger
@@ -483,7 +486,7 @@ class ModerationService:
     def _with_topics(self, message: Message) -> Message:
         """The approved message with its topics counted now (without topics if that fails)."""
         try:
-            if has_sentiment(message.lang):
+            if message.lang in self._sentiment_languages:
                 text, lang = message.content, message.lang
             else:
                 text = message.translations.get("en") or self._translator.translate(

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from localcloud.language.operations import LOCAL_SENTIMENT_LANGUAGES
 from localcloud.template import DEFAULT_TEMPLATE, function_spec, load_template
 
 if TYPE_CHECKING:
@@ -227,6 +228,9 @@ class LocalCloud:
         if language_url is not None:
             env["AWS_ENDPOINT_URL_COMPREHEND"] = language_url
             env["AWS_ENDPOINT_URL_TRANSLATE"] = language_url
+            # The offline stand-in judges every served language as written (Comprehend: 12), so
+            # no message waits for an English translation that does not exist offline.
+            env["SENTIMENT_LANGUAGES"] = ",".join(sorted(LOCAL_SENTIMENT_LANGUAGES))
             # The local endpoints accept any signature: never pick up someone's real keys.
             env["AWS_ACCESS_KEY_ID"] = "local"
             env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - not a secret

@@ -45,7 +45,7 @@ def _connection_ids(cloud: RunningCloud, room: str) -> dict[str, str]:
 
 
 async def test_two_users_in_different_languages_chat(local_cloud: RunningCloud, room: str) -> None:
-    """Two users with different languages each receive the other's message, marked untranslated."""
+    """Two users with different languages each receive the other's message, translated."""
     ana = await ChatClient.join(local_cloud.ws_url, room, user="Ana", lang="en")
     bea = await ChatClient.join(local_cloud.ws_url, room, user="Béa", lang="fr")
     try:
@@ -59,9 +59,9 @@ async def test_two_users_in_different_languages_chat(local_cloud: RunningCloud, 
         assert theirs["user"] == "Ana"
         assert theirs["lang"] == "en"
         assert theirs["content"] == POSITIVE
-        # The local cloud has no offline translation: said plainly, original text delivered.
-        assert theirs["translation"] == "unavailable"
-        assert theirs["text"] == POSITIVE
+        # Translated offline (Apertium, through Spanish): real French, not the English original.
+        assert theirs["translation"] == "translated"
+        assert theirs["text"] != POSITIVE
         assert theirs["clientId"] == sent
 
         reply = "Bonjour Ana, quelle belle journée ensoleillée à Paris avec des amis !"
@@ -71,9 +71,66 @@ async def test_two_users_in_different_languages_chat(local_cloud: RunningCloud, 
         assert got["user"] == "Béa"
         assert got["lang"] == "fr"
         assert got["content"] == reply
+        assert got["translation"] == "translated"
+        assert "friends" in got["text"]  # "amis", word for word through Spanish
     finally:
         await ana.close()
         await bea.close()
+
+
+FIVE_LANGUAGE_POSTS = {
+    "en": "Good morning everyone, the weather is beautiful today!",
+    "es": "Buenos días a todos, hoy hace un tiempo precioso.",
+    "fr": "Bonjour à tous, il fait très beau aujourd'hui !",
+    "pt": "Bom dia a todos, o tempo está lindo hoje!",
+    "it": "Buongiorno a tutti, oggi il tempo è bellissimo!",
+}
+
+
+async def test_five_languages_each_read_everyone_translated(
+    local_cloud: RunningCloud, room: str
+) -> None:
+    """Readers in en, es, fr, pt, it; each writes once; every other reader gets a translation."""
+    users = {
+        lang: await ChatClient.join(local_cloud.ws_url, room, user=f"User-{lang}", lang=lang)
+        for lang in FIVE_LANGUAGE_POSTS
+    }
+    try:
+        for lang, text in FIVE_LANGUAGE_POSTS.items():
+            writer = users[lang]
+            sent = await writer.post(text)
+            ack = await writer.expect("ack", lambda f, sent=sent: f["id"] == sent)
+            assert ack["status"] == "published", (lang, ack)
+            for reader_lang, reader in users.items():
+                got = await reader.expect(
+                    "message", lambda f, ack=ack: f["messageId"] == ack["messageId"]
+                )
+                assert got["lang"] == lang
+                assert got["content"] == text
+                if reader_lang == lang:
+                    assert got["translation"] == "original"
+                    continue
+                assert got["translation"] == "translated", (lang, reader_lang, got)
+                assert got["text"] and got["text"] != text, (lang, reader_lang, got["text"])
+    finally:
+        for client in users.values():
+            await client.close()
+
+
+async def test_a_language_offline_services_cannot_translate_gets_a_decision(
+    local_cloud: RunningCloud, room: str
+) -> None:
+    """Hebrew has no offline route to English: it is still judged (published or refused)."""
+    noa = await ChatClient.join(local_cloud.ws_url, room, user="Noa", lang="he")
+    try:
+        sent = await noa.post("שלום לכולם, איזה יום יפה היום!")
+        ack = await noa.expect("ack", lambda f: f["id"] == sent)
+        assert ack["status"] == "published"
+        sent = await noa.post("אני שונא אותך, אתה אידיוט מטומטם")
+        ack = await noa.expect("ack", lambda f: f["id"] == sent)
+        assert ack["status"] in ("published", "rejected")  # a decision, never "held"
+    finally:
+        await noa.close()
 
 
 async def test_ten_users_each_receive_every_message_once(

@@ -80,6 +80,21 @@ def test_settings_read_the_template_environment() -> None:
         Settings.from_env({k: v for k, v in env.items() if k != "MESSAGES_TABLE"})
 
 
+def test_sentiment_languages_default_to_comprehends_and_can_be_configured() -> None:
+    """SENTIMENT_LANGUAGES names what goes to DetectSentiment as written; unknown codes fail."""
+    env = {"CONNECTIONS_TABLE": "c", "MESSAGES_TABLE": "m", "TOPICS_TABLE": "t",
+           "IDEMPOTENCY_TABLE": "i"}  # fmt: skip
+    default = Settings.from_env(env).sentiment_languages
+    assert default == {"en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"}
+    assert Settings.from_env({**env, "SENTIMENT_LANGUAGES": "en, he,pl"}).sentiment_languages == {
+        "en",
+        "he",
+        "pl",
+    }
+    with pytest.raises(Exception, match="SENTIMENT_LANGUAGES.*xx"):
+        Settings.from_env({**env, "SENTIMENT_LANGUAGES": "en,xx"})
+
+
 def test_logs_carry_the_request_id_as_correlation_id(harness: Harness) -> None:
     """The invocation's correlation id is requestContext.requestId."""
     harness.connect("c1")

@@ -282,6 +282,19 @@ def test_post_language_without_sentiment_model_checks_english(pool: Any) -> None
     assert ("sentiment", "en") in analyzer.calls
 
 
+def test_post_configured_sentiment_language_is_judged_as_written(pool: Any) -> None:
+    """A language in sentiment_languages (Hebrew, locally) goes to sentiment untranslated."""
+    he = replace(ANA, lang="he")
+    chat, parts = service(
+        pool, connections=FakeConnections(he), sentiment_languages=frozenset({"en", "he"})
+    )
+    chat.post(he, PostCommand(content="שלום לכולם"))
+    [stored] = parts["messages"].items
+    assert stored.status == "published"
+    assert stored.translations == {}
+    assert ("sentiment", "he") in parts["analyzer"].calls
+
+
 def test_post_gone_readers_are_pruned_and_announced(pool: Any) -> None:
     """Readers that are gone are deleted and the rest hear they left."""
     outbox = FakeOutbox(gone={"bo"})
