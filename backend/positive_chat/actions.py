@@ -15,10 +15,11 @@ import base64
 import binascii
 import html
 import json
+import math
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from aws_lambda_powertools.utilities.validation import SchemaValidationError, validate
 
@@ -360,12 +361,68 @@ def parse_body(body: str | None, *, is_base64: bool = False) -> dict[str, Any]:
     if len(body.encode("utf-8", "surrogatepass")) > FRAME_MAX_BYTES:
         raise InvalidFrameError(f"the frame is larger than {FRAME_MAX_BYTES} bytes")
     try:
-        frame = json.loads(body)
-    except (json.JSONDecodeError, RecursionError) as err:
+        frame = json.loads(
+            body,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+            object_pairs_hook=_parse_object,
+        )
+    except json.JSONDecodeError as err:
         raise InvalidJsonError("the frame is not JSON") from err
+    except RecursionError as err:
+        raise InvalidFrameError(_TOO_DEEP) from err
     if not isinstance(frame, dict):
         raise InvalidFrameError("the frame must be a JSON object")
+    _check_depth(frame)
     return frame
+
+
+# JSON that parses but that no frame needs, refused before it can cost anything (docs/protocol.md,
+# "Parsing"): Python's own limits (int() refuses more than 4,300 digits with a ValueError, and is
+# quadratic below that; the parser recurses) must never surface as an internal error.
+JSON_MAX_DIGITS = 100
+JSON_MAX_DEPTH = 32
+_TOO_DEEP = f"the frame is nested more than {JSON_MAX_DEPTH} levels deep"
+
+
+def _parse_int(text: str) -> int:
+    if len(text) - text.startswith("-") > JSON_MAX_DIGITS:
+        raise InvalidFrameError(f"a number in the frame has more than {JSON_MAX_DIGITS} digits")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidFrameError("a number in the frame is out of range")
+    return value
+
+
+def _parse_constant(name: str) -> NoReturn:
+    raise InvalidJsonError(f"{name} is not JSON (RFC 8259 has no such number)")
+
+
+def _parse_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise InvalidFrameError("the frame repeats a key in an object")
+    return obj
+
+
+def _check_depth(frame: dict[str, Any]) -> None:
+    """InvalidFrameError when containers nest deeper than JSON_MAX_DEPTH (no recursion here)."""
+    level: list[Any] = [frame]
+    for _ in range(JSON_MAX_DEPTH):
+        level = [
+            child
+            for container in level
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return
+    raise InvalidFrameError(_TOO_DEEP)
 
 
 def action_of(frame: Mapping[str, Any]) -> str:
@@ -554,10 +611,16 @@ def json_default(value: object) -> object:
 
 
 def encode(payload: object) -> bytes:
-    """Compact UTF-8 JSON (non-ASCII kept as UTF-8, not escaped)."""
-    return json.dumps(
-        payload, ensure_ascii=False, separators=(",", ":"), default=json_default
-    ).encode("utf-8")
+    """Compact UTF-8 JSON (non-ASCII kept as UTF-8, not escaped).
+
+    Text holding a lone surrogate (a client's ``"\\ud800"`` echoed back) has no UTF-8 form: such
+    a payload is sent with every non-ASCII character escaped, which is the same JSON text.
+    """
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=json_default)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(payload, separators=(",", ":"), default=json_default).encode("ascii")
 
 
 def render(event: Event, version: int) -> list[bytes]:

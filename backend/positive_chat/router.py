@@ -174,7 +174,10 @@ class Router:
             if isinstance(error, InternalError):
                 logger.exception("unhandled error", extra={"action": action})
             else:
-                logger.info("refused", extra={"action": action, "code": error.code})
+                # An unknown action is the client's text (lone surrogates included): log its
+                # ASCII repr, so the log line can always be written.
+                logged = action if action is None or action in self._routes else ascii(action[:40])
+                logger.info("refused", extra={"action": logged, "code": error.code})
             self._refuse(connection_id, frame, action, error)
             return OK if not isinstance(error, InternalError) else {"statusCode": 500}
         return OK
@@ -255,7 +258,8 @@ class Router:
         )
         failure = failure_for(
             error,
-            action=action,
+            # An unknown action is echoed cut short: it is the client's text, of any length.
+            action=action if action is None or action in self._routes else action[:40],
             client_id=client_id_of(frame),
             room=reader.room,
             timestamp=self._clock.now_ms(),

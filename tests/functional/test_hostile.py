@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from conftest import TABLES, Backend, Harness
 from hypothesis import HealthCheck, given
@@ -29,7 +30,13 @@ from test_faults import FaultyAws, install_faulty_aws
 PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 DOCUMENTED_CODES = frozenset(re.findall(r"^\| `([A-Z_]+)` \|", PROTOCOL.read_text("utf-8"), re.M))
 ACTIONS = ["init", "message", "history", "leave", "ping"]
+MOD_ACTIONS = [
+    "mod.auth", "mod.queue", "mod.approve", "mod.reject", "mod.delete", "mod.mute", "mod.audit",
+]
 FIELDS = ["action", "v", "room", "lang", "user", "content", "id", "before", "after", "limit"]
+MOD_FIELDS = ["secret", "name", "messageId", "minutes", "reason"]
+SECRET = "correct horse battery staple"
+PARAMETER = "/positive-chat/moderator-secret"
 EXAMPLES = hsettings(
     max_examples=50,
     deadline=None,
@@ -70,6 +77,55 @@ frames = st.fixed_dictionaries(
     optional={name: field_values for name in FIELDS if name != "action"},
 )
 
+# JSON text a json.dumps of Python values never produces: the parser's edges. Numbers past
+# Python's int() digit limit (4,300) and around ours (100), NaN/Infinity, floats out of range,
+# lone surrogate escapes, nesting around our depth limit (32) and far past it, duplicate keys.
+edge_numbers = (
+    st.sampled_from(
+        ["NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1e-400", "-0", "1E+2", "0.5e999999"]
+    )
+    | st.integers(4290, 4400).map(lambda n: "9" * n)
+    | st.integers(95, 105).map(lambda n: "-" + "1" * n)
+    | st.integers(1, 4400).map(lambda n: "0." + "0" * n + "1")
+)
+edge_strings = st.sampled_from(
+    ['"\\ud800"', '"a\\udfffb"', '"\\u0000"', '"\\ufeff"', '"\\ud83d\\ude00"']
+)
+edge_nesting = st.one_of(
+    st.integers(28, 36), st.integers(1, 5000)
+).map(lambda n: "[" * n + "]" * n)
+edge_values = (
+    edge_numbers
+    | edge_strings
+    | edge_nesting
+    | field_values.map(json.dumps)
+    | st.sampled_from(["lobby", "en", "Ana", "hello there", "01763900000000-7Q2K9XJ4WM", SECRET])
+    .map(json.dumps)
+    | st.integers(-2, 200).map(str)
+)
+
+
+@st.composite
+def edge_frames(draw: st.DrawFn) -> str:
+    """A frame as JSON text: any action, any fields (repeated names are duplicate keys)."""
+    action = draw(st.sampled_from(ACTIONS + MOD_ACTIONS).map(json.dumps) | edge_values)
+    names = draw(st.lists(st.sampled_from(FIELDS + MOD_FIELDS), max_size=8))
+    pairs = [("action", action)] + [(name, draw(edge_values)) for name in names]
+    if draw(st.booleans()):
+        pairs.append(("v", "2"))
+    order = draw(st.permutations(pairs))
+    return "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in order) + "}"
+
+
+# Any frame at all: bytes (binary frames), text, JSON values, frames with the parser's edges.
+any_frame = st.one_of(
+    st.binary(max_size=300).map(lambda b: (base64.b64encode(b).decode("ascii"), True)),
+    st.text(max_size=400).map(lambda t: (t, False)),
+    json_values.map(lambda v: (json.dumps(v), False)),
+    frames.map(lambda f: (json.dumps(f), False)),
+    edge_frames().map(lambda t: (t, False)),
+)
+
 
 @pytest.fixture(scope="module")
 def module_aws(backend: Backend) -> Iterator[FaultyAws]:
@@ -86,6 +142,12 @@ def module_aws(backend: Backend) -> Iterator[FaultyAws]:
         # A bucket large enough that hostile frames are judged on content, not rate.
         rate_limit_per_second=1e6,
         rate_limit_burst=10**6,
+        # Moderation configured, so that mod.* frames reach the moderation service.
+        moderation_table=TABLES["ModerationTable"],
+        moderator_secret_parameter=PARAMETER,
+    )
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name=PARAMETER, Value=SECRET, Type="SecureString", Overwrite=True
     )
     with pytest.MonkeyPatch.context() as patch:
         fake = install_faulty_aws(roomy, patch)
@@ -102,6 +164,14 @@ def aws(harness: Harness, module_aws: FaultyAws) -> FaultyAws:
     module_aws.attempts.clear()
     harness.seed_connection("a-ana", "lobby", "en", "Ana")
     harness.seed_connection("c-cy", "lobby", "de", "Cy", version=1)
+    harness.seed_connection("m-mia", "#moderators", "en", "Mia")
+    harness.dynamodb.update_item(
+        TableName=TABLES["ConnectionsTable"],
+        Key={"connectionId": {"S": "m-mia"}},
+        UpdateExpression="SET #r = :m",
+        ExpressionAttributeNames={"#r": "role"},
+        ExpressionAttributeValues={":m": {"S": "moderator"}},
+    )
     return module_aws
 
 
@@ -112,6 +182,8 @@ def snapshot(harness: Harness) -> dict[str, list[Any]]:
         items = harness.dynamodb.scan(TableName=name)["Items"]
         for item in items:
             item.pop("rlTat", None)
+        # A refused sign-in is counted by design (the brute-force lockout).
+        items = [i for i in items if not i.get("pk", {}).get("S", "").startswith("AUTHFAIL#")]
         state[name] = sorted(items, key=lambda i: json.dumps(i, sort_keys=True))
     return state
 
@@ -128,7 +200,7 @@ def check_answer(
     """The invariants: 200, frames are JSON, errors carry a documented code and change nothing."""
     assert result == {"statusCode": 200}
     frames_out = aws.frames(connection_id)
-    for other in ("a-ana", "c-cy"):
+    for other in ("a-ana", "c-cy", "m-mia"):
         aws.frames(other)
     errors = []
     for frame in frames_out:
@@ -191,6 +263,81 @@ def test_hostile_frames_before_init(harness: Harness, aws: FaultyAws, frame: Any
         aws.frames("z-new")
         return  # a valid init joined; that is not a refusal
     check_answer(harness, aws, "z-new", result, before)
+
+
+@hsettings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(frame=any_frame, sender=st.sampled_from(["a-ana", "c-cy", "m-mia", "z-new"]))
+def test_hostile_no_frame_is_ever_an_internal_error(
+    harness: Harness, aws: FaultyAws, frame: tuple[str, bool], sender: str
+) -> None:
+    """No frame of any kind (bytes, text, JSON values, every action with fuzzed fields and the
+    parser's edges) from any connection (v2, v1, moderator, not joined) is an INTERNAL_ERROR:
+    the handler answers 200 and every refusal carries a documented code."""
+    body, binary = frame
+    before = snapshot(harness)
+    result = send_raw(harness, sender, body, binary=binary)
+    if sender == "z-new" and harness.connection_item("z-new") is not None:
+        assert result == {"statusCode": 200}  # a valid init joined: not a refusal
+        harness.dynamodb.delete_item(
+            TableName=TABLES["ConnectionsTable"], Key={"connectionId": {"S": "z-new"}}
+        )
+        aws.frames("z-new")
+        return
+    check_answer(harness, aws, sender, result, before)
+
+
+PARSE_EDGES = [
+    ('{"action": "history", "before": "01763900000000-7Q2K9XJ4WM", "limit": %s}' % ("1" * 4301),
+     "INVALID_FRAME"),
+    ('{"action": "ping", "x": %s}' % ("9" * 4301), "INVALID_FRAME"),
+    ('{"action": "ping", "x": -%s}' % ("9" * 101), "INVALID_FRAME"),
+    ('{"action": "ping", "x": %s}' % ("9" * 100), None),
+    ('{"action": "ping", "x": NaN}', "INVALID_JSON"),
+    ('{"action": "ping", "x": Infinity}', "INVALID_JSON"),
+    ('{"action": "ping", "x": -Infinity}', "INVALID_JSON"),
+    ('{"action": "ping", "x": 1e400}', "INVALID_FRAME"),
+    ('{"action": "ping", "x": 1e-400}', None),
+    ('{"action": "ping", "x": %s}' % ("[" * 31 + "]" * 31), None),
+    ('{"action": "ping", "x": %s}' % ("[" * 32 + "]" * 32), "INVALID_FRAME"),
+    ('{"action": "ping", "x": %s}' % ("[" * 50_000 + "]" * 50_000), "INVALID_FRAME"),
+    ('{"action": "message", "content": "hi", "content": "<b>x</b>"}', "INVALID_FRAME"),
+    ('{"action": "ping", "action": "message"}', "INVALID_FRAME"),
+    ('{"action": "message", "content": "lone \\ud800"}', "INVALID_FIELD"),
+    ('{"action": "\\ud800"}', "UNKNOWN_ACTION"),
+    ('{"action": "init", "v": 2, "room": "lobby", "lang": "en", "user": "A\\udc00"}',
+     "INVALID_NAME"),
+    ('﻿{"action": "ping"}', "INVALID_JSON"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"), PARSE_EDGES, ids=[f"{i}-{c or 'ok'}" for i, (_, c) in enumerate(PARSE_EDGES)]
+)
+def test_hostile_parse_edges_have_documented_codes(
+    harness: Harness, aws: FaultyAws, body: str, code: str | None
+) -> None:
+    """Huge numbers, NaN/Infinity, out-of-range floats, deep nesting, duplicate keys, lone
+    surrogates and a BOM: each has its documented code (docs/protocol.md, "Parsing")."""
+    before = snapshot(harness)
+    result = send_raw(harness, "a-ana", body)
+    assert result == {"statusCode": 200}
+    errors = [f["code"] for f in aws.frames("a-ana") if f.get("type") == "error"]
+    if code is None:
+        assert errors == []
+    else:
+        assert errors == [code]
+        assert snapshot(harness) == before
+
+
+def test_hostile_parse_edges_are_documented() -> None:
+    """Each parse edge has a row in docs/protocol.md's parsing table."""
+    text = PROTOCOL.read_text("utf-8")
+    for edge in ("4,300 digits", "NaN", "Infinity", "nested", "duplicate", "surrogate"):
+        assert edge in text, edge
 
 
 @pytest.mark.parametrize("depth", [100, 1000, 100_000], ids=["100", "1000", "100000"])
