@@ -145,11 +145,17 @@ async def _run(args: argparse.Namespace) -> int:
     except BaseException:
         await cloud.stop()
         raise
-    translate_note = (
-        "real Amazon Translate"
-        if args.real_aws
-        else "offline: messages between different languages arrive untranslated, marked as such"
-    )
+    if args.real_aws:
+        translate_note = "real Amazon Translate and Comprehend"
+    else:
+        from localcloud.language.translation import Translator
+
+        translate_note = (
+            f"offline, {Translator().describe()};\n"
+            "                      other languages arrive untranslated, marked. Real Amazon "
+            "Translate: --real-aws\n"
+            "  Positivity check:   offline, every language (best in en es fr de it pt)"
+        )
     print(
         "\nPositive Chat is running.\n"
         f"  Open the chat:      {urls.page}\n"

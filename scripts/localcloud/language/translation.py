@@ -470,6 +470,21 @@ class Translator:
             reachable.append((source, target))
         return reachable
 
+    def describe(self) -> str:
+        """One line for people: which languages translate offline, and by which routes."""
+        pairs = self.pairs()
+        if not pairs:
+            return "none (Apertium is not installed: scripts/setup installs it)"
+        languages = sorted({code for pair in pairs for code in pair})
+        direct = sum(1 for pair in pairs if len(self.route(*pair)) == 1)
+        hubs = sorted(
+            {mode.target for pair in pairs for mode in self.route(*pair)[:-1]},
+        )
+        via = f", {len(pairs) - direct} through {'/'.join(hubs)}" if hubs else ""
+        return (
+            f"{' '.join(languages)} (Apertium, word for word: {direct} direct pairs{via})"
+        )
+
     def translate(self, text: str, source: str, target: str) -> str:
         """``text`` from ``source`` to ``target`` (raises NoRoute or TranslationFailed)."""
         for mode in self.route(source, target):
