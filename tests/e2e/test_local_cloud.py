@@ -111,10 +111,41 @@ async def test_five_languages_each_read_everyone_translated(
                     assert got["translation"] == "original"
                     continue
                 assert got["translation"] == "translated", (lang, reader_lang, got)
-                assert got["text"] and got["text"] != text, (lang, reader_lang, got["text"])
+                assert got["text"], (lang, reader_lang)
+                assert got["text"] != text, (lang, reader_lang, got["text"])
     finally:
         for client in users.values():
             await client.close()
+
+
+async def test_original_v1_reader_gets_real_translations(
+    local_cloud: RunningCloud, room: str
+) -> None:
+    """The 2019 protocol: a French v1 reader's ``translated`` is French, live and in history."""
+    ana = await ChatClient.join(local_cloud.ws_url, room, user="Ana", lang="en")
+    text = "Good morning my friends, the weather is beautiful today!"
+    try:
+        sent = await ana.post(text)
+        ack = await ana.expect("ack", lambda f: f["id"] == sent)
+        assert ack["status"] == "published"
+        async with websockets.connect(local_cloud.ws_url) as v1:
+            await v1.send(json.dumps({"action": "init", "room": room, "lang": "fr"}))
+            [history] = json.loads(await asyncio.wait_for(v1.recv(), 15))[-1:]
+            assert history["content"] == text
+            assert history["destLang"] == "fr"
+            assert history["translated"] != text
+            assert "amis" in history["translated"]
+            live_text = "See you tomorrow, dear friends!"
+            await ana.post(live_text)
+            while True:
+                frame = json.loads(await asyncio.wait_for(v1.recv(), 15))
+                live = [m for m in frame if m.get("content") == live_text]
+                if live:
+                    break
+            assert live[0]["destLang"] == "fr"
+            assert live[0]["translated"] not in ("", live_text)
+    finally:
+        await ana.close()
 
 
 async def test_a_language_offline_services_cannot_translate_gets_a_decision(
