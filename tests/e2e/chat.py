@@ -77,19 +77,27 @@ class ChatClient:
         self.frames.append(frame)
         return frame  # type: ignore[no-any-return]
 
+    async def outcome(self, client_id: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
+        """What happened to the message sent with ``client_id``: published, rejected or held."""
+        frame = await self.expect(
+            ("ack", "rejected", "held"), lambda f: f.get("id") == client_id, timeout=timeout
+        )
+        return str(frame["status"]) if frame["type"] == "ack" else str(frame["type"])
+
     async def expect(
         self,
-        frame_type: str,
+        frame_type: str | tuple[str, ...],
         where: Callable[[Frame], bool] = lambda _f: True,
         *,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> Frame:
-        """Return the first not-yet-consumed frame of this type matching ``where``."""
+        """Return the first not-yet-consumed frame of this type (or types) matching ``where``."""
+        types = (frame_type,) if isinstance(frame_type, str) else frame_type
         deadline = time.monotonic() + timeout
         while True:
             for index in range(self._cursor, len(self.frames)):
                 frame = self.frames[index]
-                if isinstance(frame, dict) and frame.get("type") == frame_type and where(frame):
+                if isinstance(frame, dict) and frame.get("type") in types and where(frame):
                     self.frames[index] = {"type": "_consumed", "was": frame}
                     return frame
             remaining = deadline - time.monotonic()
