@@ -91,7 +91,7 @@ def test_sentiment_languages_default_to_comprehends_and_can_be_configured() -> N
         "he",
         "pl",
     }
-    with pytest.raises(Exception, match="SENTIMENT_LANGUAGES.*xx"):
+    with pytest.raises(Exception, match=r"SENTIMENT_LANGUAGES.*xx"):
         Settings.from_env({**env, "SENTIMENT_LANGUAGES": "en,xx"})
 
 
