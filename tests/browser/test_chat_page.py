@@ -18,7 +18,7 @@ Chat = Callable[..., ChatPage]
 
 
 def test_two_people_chat_in_different_languages(chat: Chat, room: str) -> None:
-    """Messages reach the other reader, marked untranslated (the local cloud has no translation)."""
+    """Messages reach the other reader; Arabic has no offline translation, so both are marked."""
     ana = chat().join("Ana", room, "en")
     sami = chat().join("سامي", room, "ar")
 
@@ -44,6 +44,28 @@ def test_two_people_chat_in_different_languages(chat: Chat, room: str) -> None:
     expect(mine.locator(".badge-untranslated")).to_have_count(0)
     ana.shot("two-people-ana")
     sami.shot("two-people-sami")
+
+
+def test_translated_message_shows_the_translation_and_keeps_the_original(
+    chat: Chat, room: str
+) -> None:
+    """English to French is translated offline: French text, a badge, the original on demand."""
+    ana = chat().join("Ana", room, "en")
+    lea = chat().join("Léa", room, "fr")
+    original = "Good morning my friends, see you tomorrow at the station!"
+
+    ana.send(original)
+    row = lea.page.locator("#message-log li.msg").filter(
+        has=lea.page.locator(".msg-original-text", has_text=original)
+    )
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge", has_text="Translated from English")).to_be_visible()
+    expect(row.locator(".badge-untranslated")).to_have_count(0)
+    shown = row.locator(".msg-text").first
+    expect(shown).not_to_have_text(original)
+    expect(shown).to_contain_text("amis")
+    expect(shown).to_have_attribute("lang", "fr")
+    lea.shot("translated-lea")
 
 
 def test_negative_message_is_refused_and_the_draft_kept(chat: Chat, room: str) -> None:
