@@ -2,12 +2,15 @@
 
     .venv/bin/python scripts/bench_sentiment.py                   # both sets, Apertium translation
     .venv/bin/python scripts/bench_sentiment.py --set holdout     # only the held-out messages
+    .venv/bin/python scripts/bench_sentiment.py --set blind       # only the blind messages
     .venv/bin/python scripts/bench_sentiment.py --no-translation  # the judge with to_english=None
     .venv/bin/python scripts/bench_sentiment.py --show-misses     # list every message judged wrong
 
 The messages are ``tests/data/sentiment/<lang>.jsonl`` (the set the judge's cues were written
 against) and ``<lang>.holdout.jsonl`` (written afterwards and measured before any cue was
-changed for it; see BENCHMARKS.md). Each has ``label`` hostile, fine or sad. The chat refuses a
+changed for it; see BENCHMARKS.md). ``<lang>.blind.jsonl`` was written by someone who had not
+seen the judge's cues and is read only with ``--set blind`` ("all" is tuning and holdout, the
+sets the tests hold to the targets). Each has ``label`` hostile, fine or sad. The chat refuses a
 message that DetectSentiment calls NEGATIVE, so per language this prints the share of hostile
 messages refused (higher is better), of fine messages refused (lower is better) and of sad ones
 refused (no target: Comprehend itself calls most of them NEGATIVE).
@@ -39,7 +42,14 @@ from localcloud.language.sentiment import judge  # noqa: E402
 DATA = ROOT / "tests" / "data" / "sentiment"
 LANGUAGES = ("en", "es", "fr", "de", "it", "pt")
 LABELS = ("hostile", "fine", "sad")
-SETS = {"tuning": "{lang}.jsonl", "holdout": "{lang}.holdout.jsonl"}
+SETS = {
+    "tuning": "{lang}.jsonl",
+    "holdout": "{lang}.holdout.jsonl",
+    "blind": "{lang}.blind.jsonl",
+}
+# What load() and --set all read: the sets the judge is held to its targets on. The blind set,
+# written by someone who had not seen the judge's cues, is only measured on request.
+DEFAULT_SETS = ("tuning", "holdout")
 # Apertium modes from each language to English (German has none).
 APERTIUM_PIPES: dict[str, tuple[str, ...]] = {
     "es": ("spa-eng",),
@@ -56,7 +66,7 @@ class Message:
     text: str
 
 
-def load(sets: Iterable[str] = SETS, languages: Iterable[str] = LANGUAGES) -> list[Message]:
+def load(sets: Iterable[str] = DEFAULT_SETS, languages: Iterable[str] = LANGUAGES) -> list[Message]:
     """The labelled messages of the named sets, in file order."""
     messages: list[Message] = []
     for name in sets:
@@ -140,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args(argv)
 
-    messages = load(SETS if args.set == "all" else [args.set])
+    messages = load(DEFAULT_SETS if args.set == "all" else [args.set])
     to_english = None if args.no_translation else lookup(apertium_translations(messages))
     new = refusals(messages, lambda m: judge(m.text, m.lang, to_english=to_english).sentiment)
     old = refusals(messages, lambda m: analyze_sentiment(m.text).sentiment)
