@@ -23,7 +23,7 @@ import bisect
 import json
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
@@ -40,6 +40,7 @@ __all__ = [
     "analyze_sentiment",
     "extract_entities",
     "extract_key_phrases",
+    "scored",
     "served_languages",
 ]
 
@@ -200,12 +201,18 @@ def analyze_sentiment(text: str) -> SentimentResult:
         label, confidence = "NEUTRAL", 1.0 - abs(compound)
 
     weights = {"POSITIVE": pos, "NEGATIVE": neg, "NEUTRAL": neu, "MIXED": min(pos, neg)}
-    del weights[label]
-    total = sum(weights.values())
+    return scored(label, confidence, weights)
+
+
+def scored(label: str, confidence: float, weights: Mapping[str, float]) -> SentimentResult:
+    """``label`` with ``confidence``; the other three labels share the rest by their weights
+    (negative weights count as 0; all zero: equal shares), so the four scores sum to 1."""
+    others = {name: max(weight, 0.0) for name, weight in weights.items() if name != label}
+    total = sum(others.values())
     rest = 1.0 - confidence
     scores = {
-        name: (rest * weight / total if total > 0 else rest / len(weights))
-        for name, weight in weights.items()
+        name: (rest * weight / total if total > 0 else rest / len(others))
+        for name, weight in others.items()
     }
     scores[label] = confidence
     return SentimentResult(

@@ -55,6 +55,7 @@ from localcloud.language.analysis import (
     MIXED_MIN_SHARE,
     SentimentResult,
     _vader_analyzer,
+    scored,
 )
 from localcloud.language.cues import CUES, ENGLISH_REWRITES, NEGATIVE_EMOJI, POSITIVE_EMOJI
 
@@ -209,23 +210,8 @@ def _decide(reading: Reading) -> SentimentResult:
 
 
 def _result(label: str, confidence: float, weights: Mapping[str, float]) -> SentimentResult:
-    """The label gets ``confidence`` (capped below 1); the others share the rest by weight."""
-    confidence = min(max(confidence, 0.5), 0.99)
-    others = {name: max(weight, 0.0) for name, weight in weights.items() if name != label}
-    total = sum(others.values())
-    rest = 1.0 - confidence
-    scores = {
-        name: (rest * weight / total if total > 0 else rest / len(others))
-        for name, weight in others.items()
-    }
-    scores[label] = confidence
-    return SentimentResult(
-        sentiment=label,
-        positive=scores["POSITIVE"],
-        negative=scores["NEGATIVE"],
-        neutral=scores["NEUTRAL"],
-        mixed=scores["MIXED"],
-    )
+    """The label gets ``confidence`` (kept within 0.5..0.99); the others share the rest."""
+    return scored(label, min(max(confidence, 0.5), 0.99), weights)
 
 
 # --------------------------------------------------------------------------- translation
