@@ -169,6 +169,14 @@ class Router:
                 command = replace(command, source_ip=identity.get("sourceIp") or None)
             logger.info("action", extra={"action": action, "connection_id": connection_id})
             route.handle(connection_id, command)
+        except ConnectionGoneError:
+            # The sender closed before its answer (a ping, then close): nothing to answer, and
+            # nothing went wrong. $disconnect cleans up after it.
+            logger.info(
+                "sender gone before its answer",
+                extra={"action": action, "connection_id": connection_id},
+            )
+            return OK
         except Exception as exc:  # the single exception handler: refuse, log, keep the socket
             error = error_for(exc)
             if isinstance(error, InternalError):

@@ -153,9 +153,8 @@ class LocalCloud:
         command line or environment at every start.
         """
         import boto3
-        from moto.server import ThreadedMotoServer
 
-        self._ssm = ThreadedMotoServer(ip_address=self.settings.host, port=0, verbose=False)
+        self._ssm = _guarded_moto_server(self.settings.host)
         self._ssm.start()
         host, port = self._ssm.get_host_and_port()
         url = f"http://{host}:{port}"
@@ -295,6 +294,31 @@ def _static_site(site_dir: Path) -> Callable[[web.Application], None]:
         app.router.add_get("/{name:[A-Za-z0-9._/-]+}", page)
 
     return mount
+
+
+def _guarded_moto_server(host: str) -> Any:
+    """moto's threaded server on a free port, with its ``/moto-api/`` control endpoints (reset,
+    config...) and everything else behind ``localcloud.guard``: no web page can drive it."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from moto.server import ThreadedMotoServer
+    from werkzeug.serving import make_server
+
+    from localcloud.guard import guard_wsgi
+
+    class GuardedMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:  # moto's own, with the app wrapped
+            app = guard_wsgi(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return GuardedMotoServer(ip_address=host, port=0, verbose=False)
 
 
 def _parameter_default(template: dict[str, Any], name: str) -> str:

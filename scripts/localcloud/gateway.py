@@ -7,7 +7,9 @@ MESSAGE and ``$disconnect`` events, the 128 KB message limit (close 1009), the i
 maximum-duration timeouts (close 1001), and the management API at the paths boto3 calls:
 ``POST|GET|DELETE /{stage}/@connections/{connectionId}``, with the status codes and error bodies
 boto3 turns into its modeled exceptions (GoneException, PayloadTooLargeException,
-ForbiddenException).
+ForbiddenException). Every @connections request must carry a valid SigV4 signature by the
+credentials the functions are given (``local``/``local`` unless the caller passes others):
+``localcloud.sigv4`` recomputes it with botocore's signer and answers 403 in AWS's shape if not.
 
 The Lambda runs in ``localcloud.runtime`` worker processes, reached through
 ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI`` like any endpoint. One aiohttp application serves
@@ -49,6 +51,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from localcloud import events
 from localcloud.runtime import FunctionRuntime, InvocationResult, lambda_environment
+from localcloud.sigv4 import SigV4Verifier
 from localcloud.template import (
     FunctionSpec,
     function_spec,
@@ -132,6 +135,23 @@ def _error_response(status: int, error_type: str, message: str | None) -> web.Re
     )
 
 
+def _profile_credentials(profile: str | None) -> Callable[[], tuple[str, str] | None]:
+    """The key pair a profile resolves to now (read again on demand: such credentials rotate)."""
+
+    def resolve() -> tuple[str, str] | None:
+        import botocore.session
+
+        credentials = botocore.session.Session(profile=profile).get_credentials()
+        if credentials is None:
+            return None
+        frozen = credentials.get_frozen_credentials()
+        if not frozen.access_key or not frozen.secret_key:
+            return None
+        return frozen.access_key, frozen.secret_key
+
+    return resolve
+
+
 def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
@@ -202,6 +222,7 @@ class Gateway:
         self._handlers: set[asyncio.Future[None]] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
+        self._verifier: SigV4Verifier | None = None
         self._stopping = False
         self.port = 0
 
@@ -256,8 +277,14 @@ class Gateway:
             raise
         self._runner = runner
         self.port = int(runner.addresses[0][1])
+        self._verifier = SigV4Verifier(self.region)
         for fid, spec in self._specs.items():
             env = self._environment(spec)
+            key, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+            if key and secret:
+                self._verifier.allow(key, secret)
+            else:  # a profile (--real-aws): accept what it resolves to, as the function does
+                self._verifier.allow_source(_profile_credentials(env.get("AWS_PROFILE")))
             self._runtimes[fid] = FunctionRuntime(
                 spec, env, max_workers=self._workers, region=self.region, account_id=_ACCOUNT_ID
             )
@@ -595,25 +622,33 @@ class Gateway:
 
     # -- @connections --------------------------------------------------------------------------
 
-    def _lookup(self, request: web.Request) -> _Connection | web.Response:
+    async def _lookup(self, request: web.Request) -> tuple[_Connection | web.Response, bytes]:
+        """The live connection the request names, once its SigV4 signature checks out (and the
+        body it carried); else the response API Gateway would give."""
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("AWS4-HMAC-SHA256 "):
             # API Gateway requires SigV4 on @connections; boto3 always signs.
-            return _error_response(403, "ForbiddenException", "Missing Authentication Token")
-        conn = self._connections.get(request.match_info["connection_id"])
-        if conn is None or not conn.opened or conn.ws is None or conn.ws.closed:
-            return _error_response(410, "GoneException", None)
-        return conn
-
-    async def _post_to_connection(self, request: web.Request) -> web.StreamResponse:
-        found = self._lookup(request)
-        if isinstance(found, web.Response):
-            return found
+            return _error_response(403, "ForbiddenException", "Missing Authentication Token"), b""
         length = request.content_length
         if length is not None and length > MAX_MESSAGE_BYTES:
             return _error_response(413, "PayloadTooLargeException",
-                                   f"Message too long. Max size is {MAX_MESSAGE_BYTES} bytes")
+                                   f"Message too long. Max size is {MAX_MESSAGE_BYTES} bytes"), b""
         data = await request.read()
+        url = f"{request.scheme}://{request.headers.get('Host', request.host)}{request.raw_path}"
+        assert self._verifier is not None
+        refusal = self._verifier.verify(request.method, url, request.headers, data)
+        if refusal is not None:
+            LOG.warning("@connections %s refused: %s", request.method, refusal.error_type)
+            return _error_response(refusal.status, refusal.error_type, refusal.message), data
+        conn = self._connections.get(request.match_info["connection_id"])
+        if conn is None or not conn.opened or conn.ws is None or conn.ws.closed:
+            return _error_response(410, "GoneException", None), data
+        return conn, data
+
+    async def _post_to_connection(self, request: web.Request) -> web.StreamResponse:
+        found, data = await self._lookup(request)
+        if isinstance(found, web.Response):
+            return found
         if len(data) > MAX_MESSAGE_BYTES:
             return _error_response(413, "PayloadTooLargeException",
                                    f"Message too long. Max size is {MAX_MESSAGE_BYTES} bytes")
@@ -629,7 +664,7 @@ class Gateway:
         return web.Response(status=200)
 
     async def _get_connection(self, request: web.Request) -> web.StreamResponse:
-        found = self._lookup(request)
+        found, _ = await self._lookup(request)
         if isinstance(found, web.Response):
             return found
         info = found.info
@@ -642,7 +677,7 @@ class Gateway:
         })
 
     async def _delete_connection(self, request: web.Request) -> web.StreamResponse:
-        found = self._lookup(request)
+        found, _ = await self._lookup(request)
         if isinstance(found, web.Response):
             return found
         self._close(found, 1000, "")

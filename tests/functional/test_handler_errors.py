@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -347,3 +348,30 @@ def test_storage_failure_is_service_unavailable(
     assert error["code"] == "SERVICE_UNAVAILABLE"
     assert error["id"] == "s1"
     assert harness.message_items("lobby") == []
+
+
+@pytest.mark.parametrize(
+    ("joined", "frame"),
+    [
+        (False, {"action": "ping", "id": "p1"}),
+        (True, {"action": "ping", "id": "p1"}),
+        (True, {"action": "leave", "id": "l1"}),
+        (True, {"action": "history", "before": "01763900000000-7Q2K9XJ4WM", "id": "h1"}),
+    ],
+    ids=["ping-before-init", "ping", "leave", "history"],
+)
+def test_sender_gone_before_its_answer_is_not_an_error(
+    harness: Harness, caplog: pytest.LogCaptureFixture, joined: bool, frame: dict[str, Any]
+) -> None:
+    """A client that sends a frame and closes at once (its answer meets 410 Gone) is no error:
+    200, an INFO line without a traceback, no error frame attempted."""
+    if joined:
+        harness.seed_connection("a-ana", "lobby", "en", "Ana")
+    harness.expect_post_error("a-ana", "GoneException", 410)
+    with caplog.at_level(logging.DEBUG, logger="positive_chat"):
+        result = harness.send("a-ana", frame)
+    assert result == {"statusCode": 200}
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert [r for r in caplog.records if r.exc_info] == []
+    assert "sender gone before its answer" in caplog.text
+    assert harness.operations("apigatewaymanagementapi") == ["PostToConnection"]

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.auth
 import pytest
 import pytest_asyncio
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 from localcloud import events
 from localcloud.gateway import MAX_MESSAGE_BYTES, Gateway, RouteSelector
 from websockets.asyncio.client import ClientConnection, connect
@@ -117,13 +124,15 @@ async def start_gateway(tmp_path: Path) -> AsyncIterator[GatewayFactory]:
         await gateway.stop()
 
 
-def _client(gateway: Gateway) -> Any:
+def _client(
+    gateway: Gateway, *, key: str = "local", secret: str = "local", region: str = "us-east-1"
+) -> Any:
     return boto3.client(
         "apigatewaymanagementapi",
         endpoint_url=gateway.connections_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
+        region_name=region,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
         config=Config(retries={"max_attempts": 1}),
     )
 
@@ -493,6 +502,130 @@ async def test_connections_api_requires_a_signature(start_gateway: GatewayFactor
         await asyncio.to_thread(urllib.request.urlopen, request, timeout=5)
     assert refused.value.code == 403
     assert refused.value.headers["x-amzn-ErrorType"] == "ForbiddenException"
+
+
+def _signed_request(
+    gateway: Gateway, cid: str, body: bytes, *, secret: str = "local", sent: bytes | None = None,
+    when: datetime.datetime | None = None,
+) -> urllib.request.Request:
+    """A PostToConnection signed by botocore for ``body`` (sending ``sent`` instead, if given)."""
+    url = f"{gateway.connections_url}/@connections/{urllib.parse.quote(cid, safe='')}"
+    request = AWSRequest(method="POST", url=url, data=body)
+    signer = SigV4Auth(Credentials("local", secret), "execute-api", "us-east-1")
+    if when is None:
+        signer.add_auth(request)
+    else:
+        original = botocore.auth.get_current_datetime
+        botocore.auth.get_current_datetime = lambda: when  # type: ignore[assignment]
+        try:
+            signer.add_auth(request)
+        finally:
+            botocore.auth.get_current_datetime = original
+    return urllib.request.Request(url, data=sent if sent is not None else body, method="POST",
+                                  headers=dict(request.headers.items()))
+
+
+async def _refused(request: urllib.request.Request) -> tuple[int, str, str]:
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        await asyncio.to_thread(urllib.request.urlopen, request, timeout=5)
+    body = json.loads(refused.value.read())
+    return refused.value.code, refused.value.headers["x-amzn-ErrorType"], body["message"]
+
+
+async def test_connections_api_verifies_the_sigv4_signature(
+    start_gateway: GatewayFactory, tmp_path: Path
+) -> None:
+    """Any Authorization header used to pass: now the signature is recomputed with botocore's
+    signer against the functions' credentials; a forged, wrongly keyed, tampered, mis-scoped or
+    stale request is 403 in AWS's shape, and nothing reaches the socket."""
+    gateway = await start_gateway()
+    async with connect(gateway.ws_url) as ws:
+        (event,) = await _wait_log(tmp_path, "$connect")
+        cid = event["requestContext"]["connectionId"]
+        url = f"{gateway.connections_url}/@connections/{urllib.parse.quote(cid, safe='')}"
+
+        forged = urllib.request.Request(url, data=b"forged", method="POST", headers={
+            "Authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/execute-api/"
+                             "aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+            "X-Amz-Date": "20260101T000000Z",
+        })
+        code, kind, _ = await _refused(forged)
+        assert (code, kind) == (403, "InvalidSignatureException")
+        garbage = urllib.request.Request(url, data=b"x", method="POST",
+                                         headers={"Authorization": "AWS4-HMAC-SHA256 anything"})
+        assert (await _refused(garbage))[:2] == (403, "IncompleteSignatureException")
+
+        code, kind, message = await _refused(_signed_request(gateway, cid, b"hi", secret="wrong"))
+        assert (code, kind) == (403, "InvalidSignatureException")
+        assert message.startswith("The request signature we calculated does not match")
+        tampered = _signed_request(gateway, cid, b"hello", sent=b"HACKED")
+        assert (await _refused(tampered))[:2] == (403, "InvalidSignatureException")
+        stale = _signed_request(gateway, cid, b"old", when=datetime.datetime.now(datetime.UTC)
+                                - datetime.timedelta(minutes=10))
+        code, kind, message = await _refused(stale)
+        assert (code, kind) == (403, "InvalidSignatureException")
+        assert message.startswith("Signature expired")
+
+        for client, error in (
+            (_client(gateway, key="someone"), "UnrecognizedClientException"),
+            (_client(gateway, secret="wrong"), "InvalidSignatureException"),
+            (_client(gateway, region="eu-west-1"), "InvalidSignatureException"),
+        ):
+            with pytest.raises(ClientError) as refused:
+                await asyncio.to_thread(client.post_to_connection, ConnectionId=cid, Data=b"x")
+            assert refused.value.response["Error"]["Code"] == error
+            assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+            with pytest.raises(ClientError):
+                await asyncio.to_thread(client.delete_connection, ConnectionId=cid)
+
+        # The right signature still works, and it is the only frame that ever arrived.
+        ok = await asyncio.to_thread(urllib.request.urlopen,
+                                     _signed_request(gateway, cid, b"signed"), timeout=5)
+        assert ok.status == 200
+        ok.close()
+        assert await asyncio.wait_for(ws.recv(), 5) == "signed"
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(ws.recv(), 0.3)
+
+
+@pytest.mark.parametrize("handler", ["echo", "echo_lean"])
+async def test_connections_api_accepts_the_functions_own_signed_calls(
+    tmp_path: Path, handler: str
+) -> None:
+    """The Lambda's calls (boto3's client, and the lean handler's own botocore-signed request)
+    carry the credentials the gateway gave the function: they pass, and each frame is echoed."""
+    template = tmp_path / "template.yaml"
+    template.write_text(ECHO_TEMPLATE.format(code=HANDLERS, handler=handler))
+    gateway = Gateway(template_path=template, function_env={})
+    await gateway.start()
+    try:
+        async with connect(gateway.ws_url) as ws:
+            for text in ("one", "två", json.dumps({"action": "x", "n": 3})):
+                await ws.send(text)
+                assert await asyncio.wait_for(ws.recv(), 15) == text
+    finally:
+        await gateway.stop()
+
+
+ECHO_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      {{Name: echo, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}}
+  Integration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties: {{ApiId: !Ref Api, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt Echo.Arn}}
+  Default:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      {{ApiId: !Ref Api, RouteKey: $default, Target: !Sub "integrations/${{Integration}}"}}
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties: {{CodeUri: {code}, Handler: {handler}.handler, Runtime: python3.12, Timeout: 29}}
+"""
 
 
 # -- execution environments ----------------------------------------------------------------------

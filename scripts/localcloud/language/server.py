@@ -10,7 +10,9 @@ Routes:
   (``application/x-amz-json-1.1``), what older SDKs and the AWS CLI v1 send.
 - ``POST /service/<ServicePrefix>/operation/<Operation>``: Smithy RPC v2 CBOR
   (``application/cbor``, ``smithy-protocol: rpc-v2-cbor``), what botocore >= 1.36 sends.
-- ``GET|POST|DELETE /_localcloud/faults``: the fault switch (see :mod:`.faults`).
+- ``GET|POST|DELETE /_localcloud/faults``: the fault switch (see :mod:`.faults`). A web page
+  cannot drive it (:mod:`localcloud.guard`): a foreign ``Origin`` or ``Sec-Fetch-Site:
+  cross-site`` is refused with 403, and a POST must be ``Content-Type: application/json``.
 - ``GET /_localcloud/health``: ``{"status": "ok", "languageModelLoaded": bool, "translation":
   {"available": bool, "modes": [...], "live": [...]}}`` (installed and running Apertium modes).
 
@@ -36,6 +38,7 @@ from typing import Any
 
 from aiohttp import web
 
+from localcloud.guard import browser_refusal
 from localcloud.language import cbor
 from localcloud.language.analysis import Accuracy, LanguageDetector
 from localcloud.language.faults import FaultBoard, FaultConfigError, fault_error
@@ -205,9 +208,15 @@ class LanguageServer:
     # ------------------------------------------------------------------ control API
 
     async def _get_faults(self, request: web.Request) -> web.Response:
+        refused = _refused(request)
+        if refused is not None:
+            return refused
         return web.json_response(self.faults.snapshot())
 
     async def _set_faults(self, request: web.Request) -> web.Response:
+        refused = _refused(request, require_json=True)
+        if refused is not None:
+            return refused
         try:
             document = json.loads(await request.read() or b"null")
             self.faults.set(document)
@@ -219,6 +228,9 @@ class LanguageServer:
         return web.json_response(self.faults.snapshot())
 
     async def _clear_faults(self, request: web.Request) -> web.Response:
+        refused = _refused(request)
+        if refused is not None:
+            return refused
         try:
             self.faults.clear(request.query.get("service"))
         except FaultConfigError as err:
@@ -238,6 +250,15 @@ class LanguageServer:
                 },
             }
         )
+
+
+def _refused(request: web.Request, *, require_json: bool = False) -> web.Response | None:
+    """403 for what a web page sends on its own (see :mod:`localcloud.guard`), else None."""
+    refusal = browser_refusal(request.headers, host=request.host, require_json=require_json)
+    if refusal is None:
+        return None
+    LOG.warning("fault switch: %s %s refused: %s", request.method, request.path, refusal)
+    return web.json_response({"error": refusal}, status=403)
 
 
 def _split_target(target: str) -> tuple[str, str]:
