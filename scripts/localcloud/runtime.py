@@ -30,7 +30,7 @@ import signal
 import sys
 import time
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -105,7 +105,7 @@ def lambda_environment(
 
 
 class _Invocation:
-    __slots__ = ("callback", "event", "request_id", "started", "timer")
+    __slots__ = ("callback", "event", "key", "request_id", "started", "timer")
 
     def __init__(self, event: dict[str, Any], callback: Callable[[InvocationResult], None]):
         self.event = event
@@ -113,6 +113,47 @@ class _Invocation:
         self.request_id = str(uuid.uuid4())
         self.started = 0.0
         self.timer: asyncio.TimerHandle | None = None
+        # Who the invocation is for: an API Gateway connection, else a queue of its own.
+        context = event.get("requestContext")
+        connection = context.get("connectionId") if isinstance(context, dict) else None
+        self.key: object = connection if isinstance(connection, str) else self
+
+
+class FairQueue:
+    """Invocations waiting for an environment: first in, first out per key (an API Gateway
+    connection), round robin across keys. One connection's flood then waits behind itself:
+    every other connection's next invocation is at most one turn away, and a connection's
+    frames still run before its ``$disconnect``.
+    """
+
+    def __init__(self) -> None:
+        self._lanes: OrderedDict[object, deque[_Invocation]] = OrderedDict()
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __bool__(self) -> bool:
+        return self._size > 0
+
+    def append(self, invocation: _Invocation) -> None:
+        """Queue ``invocation`` at the end of its key's lane (a new lane goes last)."""
+        lane = self._lanes.get(invocation.key)
+        if lane is None:
+            lane = self._lanes[invocation.key] = deque()
+        lane.append(invocation)
+        self._size += 1
+
+    def popleft(self) -> _Invocation:
+        """The head of the first lane; that lane then goes to the back of the round."""
+        key, lane = next(iter(self._lanes.items()))
+        invocation = lane.popleft()
+        if lane:
+            self._lanes.move_to_end(key)
+        else:
+            del self._lanes[key]
+        self._size -= 1
+        return invocation
 
 
 class _Pipe(asyncio.Protocol):
@@ -344,7 +385,7 @@ class FunctionRuntime:
         self._idle: list[_Worker] = []  # LIFO: the most recently used environment is warmest
         self._workers: set[_Worker] = set()
         self._starting = 0
-        self._queue: deque[_Invocation] = deque()
+        self._queue = FairQueue()
         self._numbers = 0
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()

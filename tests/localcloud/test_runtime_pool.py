@@ -109,3 +109,40 @@ async def test_stop_fails_a_running_invocation_instead_of_forgetting_it(
     await runtime.stop()
     outcomes = {name: (result.error or {}).get("errorType") for name, result in results}
     assert outcomes == {"running": "Runtime.Stopped", "queued": "Runtime.Stopped"}
+
+
+def _for(connection: str, n: int, **extra: Any) -> dict[str, Any]:
+    return {"n": n, "requestContext": {"connectionId": connection}, **extra}
+
+
+async def test_one_connections_flood_waits_behind_itself(make_runtime: RuntimeFactory) -> None:
+    """Fair queueing: 40 queued frames of one connection; another's frame runs next, not 41st."""
+    runtime = make_runtime(max_workers=1)
+    await runtime.warm(1)
+    order: list[str] = []
+    runtime.submit(_for("flood", 0, sleep=0.2), lambda _r: order.append("flood"))
+    for n in range(1, 40):
+        runtime.submit(_for("flood", n), lambda _r: order.append("flood"))
+    runtime.submit(_for("calm", 99), lambda _r: order.append("calm"))
+    await _until(lambda: len(order) == 41)
+    assert order.index("calm") <= 2
+
+
+async def test_a_connections_frames_keep_their_order_and_precede_its_disconnect(
+    make_runtime: RuntimeFactory,
+) -> None:
+    """Round robin across connections, first in first out within one: $disconnect comes last."""
+    runtime = make_runtime(max_workers=1)
+    await runtime.warm(1)
+    done: list[tuple[str, int]] = []
+    runtime.submit(_for("a", 0, sleep=0.2), lambda _r: done.append(("a", 0)))
+    for n in range(1, 6):
+        for conn in ("a", "b"):
+            runtime.submit(_for(conn, n), lambda _r, c=conn, n=n: done.append((c, n)))
+    runtime.submit(_for("a", 6), lambda _r: done.append(("a", 6)), throttle=False)
+    await _until(lambda: len(done) == 12)
+    assert [n for conn, n in done if conn == "a"] == [0, 1, 2, 3, 4, 5, 6]
+    assert [n for conn, n in done if conn == "b"] == [1, 2, 3, 4, 5]
+    # Served alternately once both wait: never two of "a" in a row while "b" has one queued.
+    firsts = [conn for conn, _ in done[1:11]]
+    assert firsts == ["a", "b"] * 5
