@@ -3,17 +3,22 @@
     .venv/bin/python scripts/bench_sentiment.py                   # both sets, Apertium translation
     .venv/bin/python scripts/bench_sentiment.py --set holdout     # only the held-out messages
     .venv/bin/python scripts/bench_sentiment.py --set blind       # only the blind messages
+    .venv/bin/python scripts/bench_sentiment.py --set dev         # the development messages
     .venv/bin/python scripts/bench_sentiment.py --no-translation  # the judge with to_english=None
     .venv/bin/python scripts/bench_sentiment.py --show-misses     # list every message judged wrong
 
 The messages are ``tests/data/sentiment/<lang>.jsonl`` (the set the judge's cues were written
 against) and ``<lang>.holdout.jsonl`` (written afterwards and measured before any cue was
-changed for it; see BENCHMARKS.md). ``<lang>.blind.jsonl`` was written by someone who had not
-seen the judge's cues and is read only with ``--set blind`` ("all" is tuning and holdout, the
-sets the tests hold to the targets). Each has ``label`` hostile, fine or sad. The chat refuses a
-message that DetectSentiment calls NEGATIVE, so per language this prints the share of hostile
-messages refused (higher is better), of fine messages refused (lower is better) and of sad ones
-refused (no target: Comprehend itself calls most of them NEGATIVE).
+changed for it; see BENCHMARKS.md). ``<lang>.dev.jsonl`` is a development set of the general
+weaknesses the blind set showed (technical and gaming talk, praise idioms, laughter, happy
+swearing, threats, exclusion, wishes of harm, insults without swear words), written as new
+messages to improve the judge on; it is read only with ``--set dev``. ``<lang>.blind.jsonl``
+was written by someone who had not seen the judge's cues and is read only with ``--set blind``
+("all" is tuning and holdout, the sets the tests hold to the targets). Each has ``label``
+hostile, fine or sad. The chat refuses a message that DetectSentiment calls NEGATIVE, so per
+language this prints the share of hostile messages refused (higher is better), of fine messages
+refused (lower is better) and of sad ones refused (no target: Comprehend itself calls most of
+them NEGATIVE).
 
 "new" is :func:`localcloud.language.sentiment.judge` with the request's language and, for es,
 fr, it and pt, an English translation by Apertium (the same pipes as the local cloud: es->en
@@ -46,6 +51,7 @@ SETS = {
     "tuning": "{lang}.jsonl",
     "holdout": "{lang}.holdout.jsonl",
     "blind": "{lang}.blind.jsonl",
+    "dev": "{lang}.dev.jsonl",
 }
 # What load() and --set all read: the sets the judge is held to its targets on. The blind set,
 # written by someone who had not seen the judge's cues, is only measured on request.
