@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from localcloud.cloud import CloudSettings, LocalCloud, MissingCredentialsError
-from localcloud.template import DEFAULT_TEMPLATE
+from localcloud.template import DEFAULT_TEMPLATE, StageThrottle
 
 __all__ = ["main"]
 
@@ -62,6 +62,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                      help="close sockets idle this many seconds, as API Gateway does (600)")
     svc.add_argument("--max-duration", type=float, default=7200.0,
                      help="close sockets open this many seconds, as API Gateway does (7200)")
+    svc.add_argument("--stage-throttle", type=_stage_throttle, default="template",
+                     metavar="RATE:BURST|off",
+                     help="the stage's throttling (default: the template's DefaultRouteSettings,"
+                          " 100 requests/s, burst 200); 'off' for none")
     svc.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                      help="extra environment variable for the Lambda (repeatable)")
     mod = parser.add_argument_group("moderation")
@@ -91,6 +95,22 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     except ValueError as err:
         parser.error(str(err))
     return args
+
+
+def _stage_throttle(value: str) -> StageThrottle | str | None:
+    """``template``, ``off``, or ``RATE:BURST`` (requests per second, bucket size)."""
+    if value in ("template", "off"):
+        return None if value == "off" else value
+    rate, _, burst = value.partition(":")
+    try:
+        throttle = StageThrottle(rate=float(rate), burst=int(burst))
+    except ValueError:
+        throttle = None
+    if throttle is None or throttle.rate <= 0 or throttle.burst < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected RATE:BURST (e.g. 100:200) or off, not {value!r}"
+        )
+    return throttle
 
 
 def _moderator_secret(path: Path | None, environ: Mapping[str, str]) -> tuple[str, str]:
@@ -123,6 +143,7 @@ async def _run(args: argparse.Namespace) -> int:
         workers=args.workers,
         idle_timeout=args.idle_timeout,
         max_duration=args.max_duration,
+        stage_throttle=args.stage_throttle,
         extra_env=tuple((name, value) for name, _, value in (i.partition("=") for i in args.env)),
         moderator_secret=args.moderator_secret,
     )

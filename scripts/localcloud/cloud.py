@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.language.operations import LOCAL_SENTIMENT_LANGUAGES
-from localcloud.template import DEFAULT_TEMPLATE, function_spec, load_template
+from localcloud.template import DEFAULT_TEMPLATE, StageThrottle, function_spec, load_template
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -53,6 +53,8 @@ class CloudSettings:
     idle_timeout: float = 600.0
     max_duration: float = 7200.0
     stage: str = "local"
+    # The stage's throttling: "template" (its DefaultRouteSettings), other limits, or None
+    stage_throttle: StageThrottle | str | None = "template"
     extra_env: tuple[tuple[str, str], ...] = ()
     # The moderator secret, put into the local SSM as a SecureString (never in a repr or a log).
     moderator_secret: str | None = field(default=None, repr=False)
@@ -130,6 +132,7 @@ class LocalCloud:
             idle_timeout=settings.idle_timeout,
             max_duration=settings.max_duration,
             extra_routes=_static_site(self._site_dir),
+            throttle=settings.stage_throttle,
         )
         await self._gateway.start()
         await loop.run_in_executor(None, self._render_site, self._gateway.ws_url)

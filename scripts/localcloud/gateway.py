@@ -28,6 +28,11 @@ Parity notes (what API Gateway does, and what this emulator does):
   Lambda's account default of 1,000, counting running and queued ones) are throttled by the
   runtime; the client sees the integration failure above (the error frame, or 502 on
   ``$connect``). ``$disconnect`` is never throttled.
+- Stage throttling: the stage's ``DefaultRouteSettings`` (``ThrottlingRateLimit`` requests/s,
+  ``ThrottlingBurstLimit`` bucket; parameters at their defaults) is one token bucket for every
+  ``$connect`` and client frame of the stage, as API Gateway's. Past it a handshake is refused
+  with HTTP 429 and a frame is answered ``{"message": "Too Many Requests", "connectionId": ...,
+  "requestId": ...}`` without invoking anything. ``$disconnect`` is never throttled.
 - Stop: every frame already received is invoked, then its connection's ``$disconnect``
   (invocations queue first in, first out), within the function timeout + 5 s + 0.1 s per
   invocation in flight when the stop began.
@@ -54,9 +59,11 @@ from localcloud.runtime import FunctionRuntime, InvocationResult, lambda_environ
 from localcloud.sigv4 import SigV4Verifier
 from localcloud.template import (
     FunctionSpec,
+    StageThrottle,
     function_spec,
     load_template,
     resolve,
+    stage_throttle,
     websocket_api,
 )
 
@@ -109,6 +116,29 @@ class RouteSelector:
                 if key in self.custom:
                     return key
         return "$default" if self.has_default else None
+
+
+class TokenBucket:
+    """API Gateway's throttle: ``burst`` tokens, refilled at ``rate`` per second."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
+        self.rate = rate
+        self.burst = burst
+        self.throttled = 0
+        self._clock = clock
+        self._tokens = float(burst)
+        self._last = clock()
+
+    def take(self) -> bool:
+        """Spend a token if there is one (True); else count a throttled request (False)."""
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        self.throttled += 1
+        return False
 
 
 @dataclass(slots=True)
@@ -184,6 +214,8 @@ class Gateway:
         # HTTP
         extra_routes: Callable[[web.Application], None] | None = None,
         function_logical_id: str | None = None,
+        # Throttling: the template's stage settings ("template"), others, or None for none
+        throttle: StageThrottle | str | None = "template",
     ) -> None:
         if idle_timeout <= 0 or max_duration <= 0:
             raise ValueError("idle_timeout and max_duration must be positive")
@@ -206,6 +238,13 @@ class Gateway:
         self._extra_routes = extra_routes
         self._function_env = dict(function_env)
         self._selector = RouteSelector(api.route_selection_expression, set(api.routes))
+        if throttle == "template":
+            throttle = stage_throttle(template, api.logical_id)
+        if isinstance(throttle, str):
+            raise ValueError(f"throttle must be 'template', a StageThrottle or None: {throttle!r}")
+        self.throttle = throttle
+        self._bucket = TokenBucket(throttle.rate, throttle.burst) if throttle else None
+        self._throttle_logged = -1.0
         # route key -> function logical id; function_logical_id, when given, serves every route.
         self._route_functions = {
             key: function_logical_id or fid for key, fid in api.routes.items()
@@ -371,6 +410,9 @@ class Gateway:
             return web.json_response({"message": "Upgrade Required"}, status=426)
         if self._stopping:
             return web.json_response({"message": "Service Unavailable"}, status=503)
+        if self._bucket is not None and not self._bucket.take():
+            self._log_throttled()
+            return web.json_response({"message": "Too Many Requests"}, status=429)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._handlers.add(done)
         try:
@@ -503,8 +545,12 @@ class Gateway:
             body, is_base64 = data, False
         else:
             body, is_base64 = base64.b64encode(data).decode("ascii"), True
-        route = self._selector.select(data)
         request_id = events.new_request_id()
+        if self._bucket is not None and not self._bucket.take():
+            self._log_throttled()
+            self._spawn(self._send_error(conn, "Too Many Requests", request_id))
+            return
+        route = self._selector.select(data)
         if route is None:
             self._spawn(self._send_error(conn, "Forbidden", request_id))
             return
@@ -516,6 +562,15 @@ class Gateway:
             request_id=request_id, message_id=events.new_request_id(), now_s=time.time(),
         )
         runtime.submit(event, _MessageDone(self, conn, route, request_id))
+
+    def _log_throttled(self) -> None:
+        now = time.monotonic()
+        if now - self._throttle_logged >= 1.0:  # a flood logs once a second, not once a frame
+            self._throttle_logged = now
+            assert self._bucket is not None
+            LOG.warning("stage throttling: %s requests/s, burst %d: %d requests answered 429 "
+                        "so far", f"{self._bucket.rate:g}", self._bucket.burst,
+                        self._bucket.throttled)
 
     def _on_error(self, conn: _Connection, error: Any) -> None:
         if conn.close_code is not None:

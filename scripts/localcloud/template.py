@@ -21,11 +21,13 @@ import yaml
 __all__ = [
     "DEFAULT_TEMPLATE",
     "FunctionSpec",
+    "StageThrottle",
     "TableSpec",
     "WebSocketApiSpec",
     "function_spec",
     "load_template",
     "resolve",
+    "stage_throttle",
     "table_specs",
     "websocket_api",
 ]
@@ -313,6 +315,41 @@ class WebSocketApiSpec:
     logical_id: str
     route_selection_expression: str
     routes: dict[str, str]  # route key ("$connect", "$default", "sendmessage"...) -> function id
+
+
+@dataclass(frozen=True)
+class StageThrottle:
+    """A stage's ``DefaultRouteSettings`` throttling: steady requests/s and the bucket size."""
+
+    rate: float
+    burst: int
+
+
+def stage_throttle(template: Mapping[str, Any], api_logical_id: str) -> StageThrottle | None:
+    """The throttling of the API's stage (parameters at their defaults), or None if it has none.
+
+    A value that cannot be read (a condition, an import) is None too: the caller says so.
+    """
+    resources: Mapping[str, Any] = template["Resources"]
+    defaults = {
+        name: spec["Default"]
+        for name, spec in (template.get("Parameters") or {}).items()
+        if isinstance(spec, dict) and "Default" in spec
+    }
+    for res in resources.values():
+        if res.get("Type") != "AWS::ApiGatewayV2::Stage":
+            continue
+        props = res.get("Properties", {})
+        if api_logical_id not in _names_in(props.get("ApiId")):
+            continue
+        settings = props.get("DefaultRouteSettings") or {}
+        try:
+            rate = float(resolve(settings["ThrottlingRateLimit"], defaults))
+            burst = int(resolve(settings["ThrottlingBurstLimit"], defaults))
+        except (KeyError, TypeError, ValueError):
+            return None
+        return StageThrottle(rate=rate, burst=burst) if rate > 0 and burst > 0 else None
+    return None
 
 
 def _names_in(value: Any) -> list[str]:

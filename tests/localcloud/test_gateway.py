@@ -28,7 +28,14 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from localcloud import events
-from localcloud.gateway import MAX_MESSAGE_BYTES, Gateway, RouteSelector
+from localcloud.gateway import MAX_MESSAGE_BYTES, Gateway, RouteSelector, TokenBucket
+from localcloud.template import (
+    DEFAULT_TEMPLATE,
+    StageThrottle,
+    load_template,
+    stage_throttle,
+    websocket_api,
+)
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -827,3 +834,44 @@ async def test_gateway_without_default_route_answers_forbidden(
     assert forbidden["message"] == "Forbidden"
     assert len(forbidden["connectionId"]) == 16
     assert routed["route"] == "hello"
+
+
+def test_token_bucket_spends_the_burst_then_refills_at_the_rate() -> None:
+    """API Gateway's throttle: burst tokens at once, then `rate` per second."""
+    now = [0.0]
+    bucket = TokenBucket(rate=2, burst=3, clock=lambda: now[0])
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+    now[0] = 0.5  # one token back
+    assert [bucket.take() for _ in range(2)] == [True, False]
+    now[0] = 100.0  # never more than the burst
+    assert sum(bucket.take() for _ in range(10)) == 3
+    assert bucket.throttled == 1 + 1 + 7
+
+
+def test_stage_throttle_is_read_from_the_projects_template() -> None:
+    """The local cloud applies the template's DefaultRouteSettings (parameter defaults)."""
+    template = load_template(DEFAULT_TEMPLATE)
+    assert stage_throttle(template, websocket_api(template).logical_id) == StageThrottle(100, 200)
+
+
+async def test_gateway_stage_throttle_answers_429_without_invoking(
+    start_gateway: GatewayFactory,
+) -> None:
+    """Past the stage's bucket a frame gets "Too Many Requests" at once and a handshake 429."""
+    gateway = await start_gateway(throttle=StageThrottle(rate=0.5, burst=4))
+    async with connect(gateway.ws_url) as ws:  # the $connect takes the first token
+        replies = [await _ask(ws, {"op": "state"}) for _ in range(3)]
+        assert all("invocations" in reply for reply in replies)
+        started = time.monotonic()
+        throttled = await _ask(ws, {"op": "state"})
+        assert throttled["message"] == "Too Many Requests"
+        assert throttled["connectionId"]
+        assert time.monotonic() - started < 0.5
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(gateway.ws_url):
+                pass
+        assert refused.value.response.status_code == 429
+    assert gateway._bucket is not None
+    assert gateway._bucket.throttled == 2  # the frame and the handshake, neither invoked
+    (runtime,) = gateway._runtimes.values()
+    assert runtime.throttles == 0
