@@ -3,7 +3,8 @@
 ``lambda_handler`` is what template.yaml names. Clients, pools, stores and caches are created
 once per execution environment (``Runtime``); a ChatService and Router are made per event because
 the @connections endpoint comes from the event. Logger (JSON, correlation id = the API Gateway
-request id), Metrics (EMF) and Tracer (X-Ray) are module-level, as Powertools intends.
+request id), Metrics (EMF) and Tracer (X-Ray) are module-level, as Powertools intends. Each
+invocation's Deadline (from the Lambda context) is what the Comprehend/Translate guards read.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
@@ -36,6 +37,7 @@ from .moderation_store import DynamoModerationLedger, DynamoModeratorSessions, D
 from .outbox import Outbox
 from .parameters import SsmSecret, UnconfiguredSecret
 from .ratelimit import RateLimit, RateLimiter
+from .resilience import OPEN, CallPolicy, Deadline, DeadlineSlot, ResiliencePolicy, ServiceGuard
 from .router import Router
 from .store import DynamoConnectionStore, DynamoMessageStore, DynamoTopicStore
 
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from mypy_boto3_translate import TranslateClient
 
 __all__ = [
+    "CircuitMetrics",
     "Clients",
     "ModerationParts",
     "PowertoolsMetricsSink",
@@ -87,6 +90,29 @@ class PowertoolsMetricsSink:
         self._sink.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
+class CircuitMetrics:
+    """Circuit breaker state changes as EMF metrics with a ``service`` dimension.
+
+    ``CircuitOpened`` (to open, from closed or from a failed half-open trial) and
+    ``CircuitClosed`` (a trial succeeded); each is its own EMF record, written at once, so the
+    dimension does not spread to the invocation's other metrics. The breaker logs the change.
+    """
+
+    def __call__(self, service: str, old: str, new: str, failures: int) -> None:
+        """Emit the metric of one state change."""
+        name = {OPEN: "CircuitOpened", "closed": "CircuitClosed"}.get(new)
+        if name is None:  # half-open is a moment, not news: the trial's outcome is
+            return
+        with single_metric(
+            name=name,
+            unit=MetricUnit.Count,
+            value=1,
+            namespace=metrics.namespace,
+            default_dimensions={"service": service},
+        ):
+            pass
+
+
 @dataclass
 class Clients:
     """The boto3 clients (thread-safe; shared by the pools)."""
@@ -99,15 +125,27 @@ class Clients:
     ssm: SSMClient | None = None
 
     @classmethod
-    def create(cls, settings: Settings) -> Clients:
-        """Real clients: standard retries, connection pools sized for the fan-out."""
+    def create(cls, settings: Settings, policy: ResiliencePolicy | None = None) -> Clients:
+        """Real clients: connection pools sized for the fan-out; DynamoDB, @connections and SSM
+        with botocore's standard retries; Comprehend and Translate with botocore's retries off
+        and the policy's timeouts, since their ServiceGuard retries within the deadline."""
+        policy = policy or ResiliencePolicy()
         session = boto3.session.Session()
+        pool_size = max(settings.fanout_workers, settings.translate_workers)
         config = Config(
             retries={"mode": "standard", "max_attempts": 3},
-            max_pool_connections=max(settings.fanout_workers, settings.translate_workers),
+            max_pool_connections=pool_size,
             connect_timeout=3,
             read_timeout=10,
         )
+
+        def guarded(call: CallPolicy) -> Config:
+            return Config(
+                retries={"mode": "standard", "total_max_attempts": 1},
+                max_pool_connections=pool_size,
+                connect_timeout=call.connect_timeout,
+                read_timeout=call.read_timeout,
+            )
 
         def management_api(endpoint: str | None) -> ApiGatewayManagementApiClient:
             # endpoint None: boto3 reads AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI itself.
@@ -120,8 +158,12 @@ class Clients:
 
         return cls(
             dynamodb=session.client("dynamodb", region_name=settings.region, config=config),
-            comprehend=session.client("comprehend", region_name=settings.region, config=config),
-            translate=session.client("translate", region_name=settings.region, config=config),
+            comprehend=session.client(
+                "comprehend", region_name=settings.region, config=guarded(policy.comprehend)
+            ),
+            translate=session.client(
+                "translate", region_name=settings.region, config=guarded(policy.translate)
+            ),
             management_api=management_api,
             ssm=session.client("ssm", region_name=settings.region, config=config),
         )
@@ -163,16 +205,26 @@ class Runtime:
     metrics_sink: Any = field(default_factory=lambda: PowertoolsMetricsSink(metrics))
     # Off unless given: build_runtime reads them from the environment (everything on).
     levers: CostLevers = field(default_factory=CostLevers)
+    # Deadlines, retries and breakers of the language calls (resilience.py); the clock and sleep
+    # are monotonic seconds, injectable for tests.
+    resilience: ResiliencePolicy = field(default_factory=ResiliencePolicy)
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Any] = time.sleep
 
     def __post_init__(self) -> None:
         settings, clients = self.settings, self.clients
+        self.deadlines = DeadlineSlot()
+        self.comprehend_guard = self._guard("comprehend", self.resilience.comprehend)
+        self.translate_guard = self._guard("translate", self.resilience.translate)
+        for client in (clients.comprehend, clients.translate):
+            ServiceGuard.attach(client)
         self.connections = DynamoConnectionStore(clients.dynamodb, settings.connections_table)
         self.messages = DynamoMessageStore(clients.dynamodb, settings.messages_table)
         self.topics = DynamoTopicStore(clients.dynamodb, settings.topics_table)
         self.language = compose_language_ports(
             self.levers,
-            ComprehendAnalyzer(clients.comprehend),
-            AmazonTranslator(clients.translate),
+            ComprehendAnalyzer(clients.comprehend, self.comprehend_guard),
+            AmazonTranslator(clients.translate, self.translate_guard),
             clients.dynamodb,
         )
         self.analyzer = self.language.analyzer
@@ -197,6 +249,20 @@ class Runtime:
             self.clock,
             RateLimit(settings.rate_limit_per_second, settings.rate_limit_burst),
         )
+
+    def _guard(self, service: str, policy: CallPolicy) -> ServiceGuard:
+        return ServiceGuard(
+            service,
+            policy,
+            self.deadlines,
+            clock=self.monotonic,
+            sleep=self.sleep,
+            listener=CircuitMetrics(),
+        )
+
+    def deadline_for(self, context: LambdaContext) -> Deadline:
+        """The language calls' deadline of an invocation (see resilience.Deadline)."""
+        return Deadline.from_context(context, self.resilience, self.monotonic)
 
     def router_for(self, event: Mapping[str, Any]) -> Router:
         """A router whose replies go to the event's API stage."""
@@ -284,4 +350,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """API Gateway WebSocket proxy events: $connect, $disconnect and every frame."""
     runtime = _current_runtime()
     runtime.once.register(context)
-    return runtime.router_for(event).resolve(event)
+    with runtime.deadlines.running(runtime.deadline_for(context)):
+        return runtime.router_for(event).resolve(event)

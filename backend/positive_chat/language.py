@@ -1,23 +1,27 @@
 """Comprehend and Translate adapters.
 
 This module owns the requests to Amazon Comprehend (DetectDominantLanguage, DetectSentiment,
-DetectEntities) and Amazon Translate (TranslateText), and turns their failures, after botocore's
-own retries, into LanguageServiceError / TranslationError. A language pair Translate cannot serve
-(UnsupportedLanguagePairException, e.g. a local cloud without offline translation) is a
-TranslationError like any other: the caller delivers the original text.
+DetectEntities) and Amazon Translate (TranslateText), and turns their failures into
+LanguageServiceError / TranslationError. Each request goes through the service's ServiceGuard
+(resilience.py: the invocation's deadline, bounded retries, the circuit breaker); a call the guard
+refuses (breaker open, no time left) fails the same way, so the caller's fallback answers. A
+language pair Translate cannot serve (UnsupportedLanguagePairException, e.g. a local cloud
+without offline translation) is a TranslationError like any other: the caller delivers the
+original text.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import CONTENT_MAX_BYTES
 from .errors import LanguageServiceError, TranslationError
 from .model import Sentiment
+from .resilience import CallRefused, ServiceGuard
 
 if TYPE_CHECKING:
     from mypy_boto3_comprehend import ComprehendClient
@@ -28,6 +32,9 @@ __all__ = ["AmazonTranslator", "ComprehendAnalyzer", "clip_utf8"]
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+FAILURES = (ClientError, BotoCoreError, CallRefused)
+
 
 def clip_utf8(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character."""
@@ -37,23 +44,34 @@ def clip_utf8(text: str, limit: int) -> str:
     return data[:limit].decode("utf-8", errors="ignore")
 
 
-def _error_code(err: ClientError | BotoCoreError) -> str:
+def _error_code(err: ClientError | BotoCoreError | CallRefused) -> str:
     if isinstance(err, ClientError):
         return str(err.response.get("Error", {}).get("Code", "?"))
+    if isinstance(err, CallRefused):
+        return err.reason
     return type(err).__name__
+
+
+def _call(guard: ServiceGuard | None, operation: str, request: Callable[[], T]) -> T:
+    return request() if guard is None else guard.call(operation, request)
 
 
 class ComprehendAnalyzer:
     """Language detection, sentiment and entities with Amazon Comprehend."""
 
-    def __init__(self, client: ComprehendClient) -> None:
+    def __init__(self, client: ComprehendClient, guard: ServiceGuard | None = None) -> None:
         self._client = client
+        self._guard = guard
 
     def detect_language(self, text: str) -> tuple[str, float] | None:
         """The dominant language and its score, or None when Comprehend names none."""
         try:
-            response = self._client.detect_dominant_language(Text=text)
-        except (ClientError, BotoCoreError) as err:
+            response = _call(
+                self._guard,
+                "DetectDominantLanguage",
+                lambda: self._client.detect_dominant_language(Text=text),
+            )
+        except FAILURES as err:
             logger.warning("DetectDominantLanguage failed", extra={"error_code": _error_code(err)})
             raise LanguageServiceError(_error_code(err)) from err
         languages = response.get("Languages", [])
@@ -65,11 +83,15 @@ class ComprehendAnalyzer:
     def sentiment(self, text: str, lang: str) -> Sentiment:
         """POSITIVE, NEGATIVE, NEUTRAL or MIXED, with scores (text clipped to 5 KB)."""
         try:
-            response = self._client.detect_sentiment(
-                Text=clip_utf8(text, CONTENT_MAX_BYTES),
-                LanguageCode=cast("LanguageCodeType", lang),  # one of the 12 sentiment codes
+            response = _call(
+                self._guard,
+                "DetectSentiment",
+                lambda: self._client.detect_sentiment(
+                    Text=clip_utf8(text, CONTENT_MAX_BYTES),
+                    LanguageCode=cast("LanguageCodeType", lang),  # one of the 12 sentiment codes
+                ),
             )
-        except (ClientError, BotoCoreError) as err:
+        except FAILURES as err:
             logger.warning("DetectSentiment failed", extra={"error_code": _error_code(err)})
             raise LanguageServiceError(_error_code(err)) from err
         raw_scores: Mapping[str, Any] = response.get("SentimentScore", {})
@@ -79,11 +101,15 @@ class ComprehendAnalyzer:
     def entities(self, text: str, lang: str) -> list[str]:
         """The texts of the entities Comprehend finds."""
         try:
-            response = self._client.detect_entities(
-                Text=text,
-                LanguageCode=cast("LanguageCodeType", lang),  # one of the 12 entity codes
+            response = _call(
+                self._guard,
+                "DetectEntities",
+                lambda: self._client.detect_entities(
+                    Text=text,
+                    LanguageCode=cast("LanguageCodeType", lang),  # one of the 12 entity codes
+                ),
             )
-        except (ClientError, BotoCoreError) as err:
+        except FAILURES as err:
             logger.warning("DetectEntities failed", extra={"error_code": _error_code(err)})
             raise LanguageServiceError(_error_code(err)) from err
         return [
@@ -94,17 +120,22 @@ class ComprehendAnalyzer:
 class AmazonTranslator:
     """Text translation with Amazon Translate."""
 
-    def __init__(self, client: TranslateClient) -> None:
+    def __init__(self, client: TranslateClient, guard: ServiceGuard | None = None) -> None:
         self._client = client
+        self._guard = guard
 
     def translate(self, text: str, source: str, target: str) -> str:
         """``text`` from ``source`` into ``target`` (no call when they are the same)."""
         if source == target:
             return text
         try:
-            response = self._client.translate_text(
-                Text=text, SourceLanguageCode=source, TargetLanguageCode=target
+            response = _call(
+                self._guard,
+                "TranslateText",
+                lambda: self._client.translate_text(
+                    Text=text, SourceLanguageCode=source, TargetLanguageCode=target
+                ),
             )
-        except (ClientError, BotoCoreError) as err:
+        except FAILURES as err:
             raise TranslationError(f"{source}->{target}: {_error_code(err)}") from err
         return str(response["TranslatedText"])

@@ -31,6 +31,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 from localcloud.template import load_template, table_specs
 from positive_chat import app
 from positive_chat.config import Settings
+from positive_chat.resilience import ResiliencePolicy
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 REGION = "us-east-1"
@@ -110,7 +111,10 @@ class Harness:
     def send(self, connection_id: str, frame: Any) -> dict[str, Any]:
         """A frame from the client (dicts are JSON-encoded, strings sent as they are)."""
         body = frame if isinstance(frame, str) else json.dumps(frame)
-        return self.invoke(self.event("message", connection_id, body=body))
+        event = self.event("message", connection_id, body=body)
+        # API Gateway stamps each frame as it receives it (message ids are ordered by it).
+        event["requestContext"]["requestTimeEpoch"] = self.runtime.clock.now_ms()
+        return self.invoke(event)
 
     # Expectations ---------------------------------------------------------------------------
 
@@ -376,6 +380,9 @@ def harness(backend: Backend, settings: Settings) -> Iterator[Harness]:
                 management_api=management_api,
             ),
             clock=StepClock(),
+            # The Stubber answers as botocore would once its retries are spent: no retries here
+            # (the fault tests run the production retries; tests/functional/test_faults.py).
+            resilience=ResiliencePolicy.single_attempt(),
         ),
         dynamodb=backend.dynamodb,
         comprehend=Stubber(backend.comprehend),

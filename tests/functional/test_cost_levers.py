@@ -47,6 +47,7 @@ def with_levers(harness: Harness, settings: Settings, detector: OfflineDetector)
             clients=old.clients,
             clock=StepClock(),
             levers=replace(levers, offline_detector=False),
+            resilience=old.resilience,
         )
         if levers.offline_detector:  # the composed runtime, with the already loaded model
             runtime.language = replace(runtime.language, detector=detector)

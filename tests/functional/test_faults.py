@@ -2,13 +2,14 @@
 
 The fault-injecting AWS used here runs the handler on production-configured boto3 clients.
 
-The Stubber harness answers calls before botocore's retry logic runs, so it cannot show that we
-retry. Here the handler gets the clients ``app.Clients.create`` builds for Lambda (standard
-retry mode, 3 attempts, timeouts) and each request is answered at ``before-send``, the last step
-before the network: DynamoDB by moto (unless a fault is queued for it), Comprehend, Translate
-and @connections by small fakes with the real wire shapes. Faults are queued per operation and
-key (a table, a connection id, a target language); botocore's backoff sleeps are recorded
-instead of slept.
+The Stubber harness answers calls before any retry logic runs, so it cannot show that we retry.
+Here the handler gets the clients ``app.Clients.create`` builds for Lambda (DynamoDB and
+@connections: botocore's standard retry mode; Comprehend and Translate: botocore's retries off,
+retried by their ServiceGuard within the invocation's deadline, resilience.py) and each request
+is answered at ``before-send``, the last step before the network: DynamoDB by moto (unless a
+fault is queued for it), Comprehend, Translate and @connections by small fakes with the real
+wire shapes. Faults are queued per operation and key (a table, a connection id, a target
+language); backoff sleeps, botocore's and the guards', are recorded instead of slept.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from conftest import TABLES, Harness, StepClock
 from moto.core.models import botocore_stubber
 from positive_chat import app
 from positive_chat.config import Settings
+from positive_chat.resilience import ResiliencePolicy
 
 __all__ = ["Answer", "FaultyAws", "Kill", "faulty_aws", "install_faulty_aws"]
 
@@ -194,7 +196,9 @@ def install_faulty_aws(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> F
         return client
 
     clients.management_api = management_api
-    fake.runtime = app.Runtime(settings=settings, clients=clients, clock=StepClock())
+    fake.runtime = app.Runtime(
+        settings=settings, clients=clients, clock=StepClock(), sleep=sleeps.append
+    )
     app.install_runtime(fake.runtime)
     return fake
 
@@ -215,6 +219,9 @@ def faulty_aws(
 
 # Config(retries={"mode": "standard", "max_attempts": 3}) in app.py: 3 retries = 4 attempts.
 ATTEMPTS = 4
+# Comprehend and Translate: their ServiceGuard's attempts (resilience.CallPolicy).
+LANGUAGE_ATTEMPTS = ResiliencePolicy().comprehend.attempts
+assert ResiliencePolicy().translate.attempts == LANGUAGE_ATTEMPTS
 TEXT = "Lovely picnic in Paris"  # 22 characters: language detection runs
 SHORT = "hello all"  # under 20 characters: no detection
 
@@ -246,12 +253,13 @@ def topic_counts(harness: Harness) -> dict[str, int]:
 def test_fault_comprehend_throttled_is_retried_with_backoff_then_held(
     harness: Harness, faulty_aws: FaultyAws
 ) -> None:
-    """Throttled DetectSentiment: 4 attempts with backoff, then held; the room sees nothing."""
+    """Throttled DetectSentiment: 3 attempts with backoff, then held; the room sees nothing."""
     seed_room(harness, ("b-bo", "en"))
-    faulty_aws.fail("DetectSentiment", "en", json_error("ThrottlingException", 400), times=ATTEMPTS)
+    throttled = json_error("ThrottlingException", 400)
+    faulty_aws.fail("DetectSentiment", "en", throttled, times=LANGUAGE_ATTEMPTS)
     post(harness)
-    assert faulty_aws.count("DetectSentiment") == ATTEMPTS
-    assert len(faulty_aws.sleeps) == ATTEMPTS - 1
+    assert faulty_aws.count("DetectSentiment") == LANGUAGE_ATTEMPTS
+    assert len(faulty_aws.sleeps) == LANGUAGE_ATTEMPTS - 1
     assert all(delay >= 0 for delay in faulty_aws.sleeps)
     [held] = faulty_aws.frames("a-ana")
     assert (held["type"], held["reason"], held["id"]) == ("held", "SERVICE_UNAVAILABLE", "m1")
@@ -263,7 +271,7 @@ def test_fault_comprehend_throttled_is_retried_with_backoff_then_held(
 def test_fault_comprehend_throttled_once_recovers_and_publishes(
     harness: Harness, faulty_aws: FaultyAws
 ) -> None:
-    """One throttle is absorbed by botocore's retry: the message is published as usual."""
+    """One throttle is absorbed by the guard's retry: the message is published as usual."""
     seed_room(harness, ("b-bo", "en"))
     faulty_aws.fail("DetectSentiment", "en", json_error("ThrottlingException", 400))
     post(harness)
@@ -284,7 +292,7 @@ def test_fault_comprehend_erroring_is_held(
 ) -> None:
     """A Comprehend 5xx on every attempt holds the message for review; nothing is published."""
     seed_room(harness, ("b-bo", "en"))
-    faulty_aws.fail("DetectSentiment", "en", json_error(code, status), times=ATTEMPTS)
+    faulty_aws.fail("DetectSentiment", "en", json_error(code, status), times=LANGUAGE_ATTEMPTS)
     post(harness)
     assert faulty_aws.frames("a-ana")[0]["type"] == "held"
     assert faulty_aws.frames("b-bo") == []
@@ -300,9 +308,9 @@ def test_fault_comprehend_slow_times_out_and_is_held(
         raise ReadTimeoutError(endpoint_url=request.url)
 
     seed_room(harness)
-    faulty_aws.fail("DetectSentiment", "en", hang, times=ATTEMPTS)
+    faulty_aws.fail("DetectSentiment", "en", hang, times=LANGUAGE_ATTEMPTS)
     post(harness)
-    assert faulty_aws.count("DetectSentiment") == ATTEMPTS
+    assert faulty_aws.count("DetectSentiment") == LANGUAGE_ATTEMPTS
     assert faulty_aws.frames("a-ana")[0]["type"] == "held"
 
 
@@ -312,7 +320,7 @@ def test_fault_language_detection_down_falls_back_to_the_senders_language(
     """DetectDominantLanguage failing costs nothing visible: the sender's language is used."""
     seed_room(harness, ("b-bo", "en"))
     faulty_aws.fail(
-        "DetectDominantLanguage", "", json_error("InternalServerException", 500), ATTEMPTS
+        "DetectDominantLanguage", "", json_error("InternalServerException", 500), LANGUAGE_ATTEMPTS
     )
     post(harness, TEXT)
     ack, own = faulty_aws.frames("a-ana")
@@ -324,7 +332,8 @@ def test_fault_entities_down_publishes_without_topics(
 ) -> None:
     """The text was checked; DetectEntities failing only loses its topics."""
     seed_room(harness, ("b-bo", "en"))
-    faulty_aws.fail("DetectEntities", "en", json_error("ThrottlingException", 400), times=ATTEMPTS)
+    throttled = json_error("ThrottlingException", 400)
+    faulty_aws.fail("DetectEntities", "en", throttled, times=LANGUAGE_ATTEMPTS)
     post(harness)
     assert faulty_aws.frames("b-bo")[0]["topics"] == {}
     assert topic_counts(harness) == {}
@@ -348,7 +357,7 @@ def test_fault_translate_failing_delivers_the_original_marked(
 ) -> None:
     """Translate failing for one language: its readers get the original, marked; others are fine."""
     seed_room(harness, ("b-bo", "fr"), ("c-cy", "de"))
-    faulty_aws.fail("TranslateText", "fr", json_error(code, status), times=ATTEMPTS)
+    faulty_aws.fail("TranslateText", "fr", json_error(code, status), times=LANGUAGE_ATTEMPTS)
     post(harness)
     [bo] = faulty_aws.frames("b-bo")
     assert (bo["text"], bo["translation"]) == (SHORT, "unavailable")

@@ -49,6 +49,7 @@ def test_connections_endpoint_env_var_lets_boto3_choose(
         settings=Settings(**{**settings.__dict__, "connections_endpoint": "http://127.0.0.1:1"}),
         clients=harness.runtime.clients,
         clock=harness.runtime.clock,
+        resilience=harness.runtime.resilience,
     )
     app.install_runtime(runtime)
     try:

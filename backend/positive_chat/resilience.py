@@ -1,0 +1,440 @@
+"""Deadlines, bounded retries and circuit breakers for the calls to Comprehend and Translate.
+
+This module owns "how long may one outbound call take, how often is it tried, and when is it not
+tried at all" (docs/reliability.md, "Deadlines and circuit breakers"):
+
+- ``Deadline``: when the invocation's outbound language calls must be over. It comes from the
+  Lambda context's remaining time, less a **reserve** kept to store the outcome and answer the
+  sender, and never later than ``language_budget`` seconds after the invocation started. Its
+  clock is injectable, so tests fake time.
+- ``ServiceGuard``: one service's calls. Each attempt gets a read timeout that fits in what is left
+  of the deadline (the client's own read timeout is the ceiling); attempts stop at the policy's
+  count, on an error that is not transient, or when the next attempt plus its backoff would not
+  fit. The clients it guards are built with botocore retries off (``total_max_attempts: 1``):
+  botocore's retry loop cannot see our deadline, this one checks it before every attempt.
+- ``CircuitBreaker``: per service and execution environment. After ``threshold`` consecutive
+  calls failed for the service's health (throttled, 5xx, timed out, unreachable, after their
+  retries) it opens for ``cool_down`` seconds, during which calls are refused at once
+  (``CallRefused``) and the caller's fallback answers; then one trial call goes through
+  (half-open): success closes it, failure opens it again. An answer that is an error about the
+  request (an unsupported language pair, a validation error) proves the service is up: it counts
+  as a success.
+
+Nothing here knows the chat: the adapters (language.py) turn ``CallRefused`` and the errors this
+re-raises into LanguageServiceError / TranslationError, and the chat's fallbacks do the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+__all__ = [
+    "CLOSED",
+    "HALF_OPEN",
+    "OPEN",
+    "CallPolicy",
+    "CallRefused",
+    "CircuitBreaker",
+    "Deadline",
+    "DeadlineSlot",
+    "RemainingTime",
+    "ResiliencePolicy",
+    "ServiceGuard",
+    "is_transient",
+]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+
+# Error codes that mean "the service is overloaded or failing", not "your request is wrong".
+_THROTTLING = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+        "SlowDown",
+    }
+)
+_TRANSIENT_CODES = frozenset(
+    {"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"}
+)
+_TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
+
+# botocore >= 1.42-ish reads a per-request read timeout from the request context (the
+# ``read_timeout`` key, see URLLib3Session._get_request_timeout). Where it does, an attempt's
+# read timeout is cut to what is left of the deadline; where it does not, an attempt is made only
+# when the client's whole read timeout still fits.
+try:
+    from botocore.httpsession import URLLib3Session
+
+    REQUEST_TIMEOUTS = hasattr(URLLib3Session, "_get_request_timeout")
+except ImportError:  # pragma: no cover - botocore always has it
+    REQUEST_TIMEOUTS = False
+
+_request = threading.local()  # the read timeout of the attempt running on this thread
+
+
+def _apply_request_timeout(context: dict[str, Any], **_: Any) -> None:
+    """botocore ``before-call`` hook: the current attempt's read timeout, if one is set."""
+    timeout = getattr(_request, "read_timeout", None)
+    if timeout is not None:
+        context["read_timeout"] = timeout
+
+
+def is_transient(err: BaseException) -> bool:
+    """True for failures of the service's health: throttled, 5xx, timed out, unreachable."""
+    if isinstance(err, ClientError):
+        error = err.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return code in _THROTTLING or code in _TRANSIENT_CODES or status in _TRANSIENT_STATUS
+    # Connect/read timeouts, refused, reset or closed connections, DNS.
+    return isinstance(err, BotoConnectionError | HTTPClientError)
+
+
+# --- Policy -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallPolicy:
+    """How one service is called: attempts, timeouts, backoff, breaker."""
+
+    attempts: int = 3  # in all, the first included
+    connect_timeout: float = 1.0  # seconds
+    read_timeout: float = 3.0  # seconds: the ceiling of one attempt's read timeout
+    backoff_base: float = 0.2  # seconds: retry n waits random(0, min(cap, base * 2**(n-1)))
+    backoff_cap: float = 1.0
+    min_read_timeout: float = 0.25  # less than this left: no attempt is started
+    breaker_threshold: int = 3  # consecutive failed calls that open the breaker
+    breaker_cool_down: float = 30.0  # seconds open before one trial call
+
+
+@dataclass(frozen=True)
+class ResiliencePolicy:
+    """The whole policy: the reserve, the language budget, and each service's CallPolicy."""
+
+    reserve: float = 2.0  # seconds kept, after the language calls, to store and answer
+    language_budget: float = 10.0  # seconds from the invocation's start for language calls
+    comprehend: CallPolicy = field(default_factory=CallPolicy)
+    translate: CallPolicy = field(default_factory=lambda: CallPolicy(breaker_threshold=5))
+
+    @classmethod
+    def single_attempt(cls) -> ResiliencePolicy:
+        """No retries of our own (the Stubber harness answers as if retries were spent)."""
+        return cls(
+            comprehend=CallPolicy(attempts=1, breaker_threshold=1_000),
+            translate=CallPolicy(attempts=1, breaker_threshold=1_000),
+        )
+
+
+# --- Deadline -----------------------------------------------------------------------------------
+
+
+class RemainingTime(Protocol):
+    """What a Lambda context tells about time."""
+
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
+class Deadline:
+    """When this invocation's language calls must be over (``clock`` is monotonic seconds)."""
+
+    def __init__(self, ends_at: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ends_at = ends_at
+        self._clock = clock
+
+    @classmethod
+    def from_context(
+        cls,
+        context: RemainingTime,
+        policy: ResiliencePolicy,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> Deadline:
+        """From the context's remaining time less the reserve, capped at the language budget."""
+        now = clock()
+        remaining = context.get_remaining_time_in_millis() / 1000.0
+        return cls(now + min(remaining - policy.reserve, policy.language_budget), clock)
+
+    @classmethod
+    def unlimited(cls) -> Deadline:
+        """No deadline (outside an invocation: scripts, benchmarks)."""
+        return cls(float("inf"))
+
+    def left(self) -> float:
+        """Seconds left (negative once passed)."""
+        return self._ends_at - self._clock()
+
+
+class DeadlineSlot:
+    """The deadline of the invocation running in this execution environment.
+
+    Lambda runs one invocation at a time per environment; the adapters are built once per
+    environment and read the current deadline here (from the fan-out and translate pools' threads
+    too, so this is deliberately not thread-local).
+    """
+
+    def __init__(self) -> None:
+        self._current = Deadline.unlimited()
+
+    def current(self) -> Deadline:
+        """The running invocation's deadline (unlimited between invocations)."""
+        return self._current
+
+    @contextmanager
+    def running(self, deadline: Deadline) -> Iterator[Deadline]:
+        """Use ``deadline`` for the duration of one invocation."""
+        self._current = deadline
+        try:
+            yield deadline
+        finally:
+            self._current = Deadline.unlimited()
+
+
+# --- Circuit breaker ----------------------------------------------------------------------------
+
+# (service, old state, new state, consecutive failures)
+StateListener = Callable[[str, str, str, int], None]
+
+
+class CircuitBreaker:
+    """Closed -> open after ``threshold`` consecutive failures -> half-open after ``cool_down``."""
+
+    def __init__(
+        self,
+        service: str,
+        *,
+        threshold: int,
+        cool_down: float,
+        clock: Callable[[], float] = time.monotonic,
+        listener: StateListener | None = None,
+    ) -> None:
+        if threshold < 1 or cool_down <= 0:
+            raise ValueError("threshold must be at least 1 and cool_down positive")
+        self.service = service
+        self._threshold = threshold
+        self._cool_down = cool_down
+        self._clock = clock
+        self._listener = listener
+        self._lock = threading.Lock()
+        self._state = CLOSED
+        self._failures = 0
+        self._opened_at = 0.0
+        self._trial: int | None = None  # half-open: the thread whose trial call is in flight
+
+    @property
+    def state(self) -> str:
+        """closed, open or half-open (open turns half-open only when a call asks)."""
+        return self._state
+
+    def allow(self) -> bool:
+        """May a call go to the service now? (False: answer by the fallback, at once.)"""
+        with self._lock:
+            if self._state == CLOSED:
+                return True
+            if self._state == OPEN:
+                if self._clock() - self._opened_at < self._cool_down:
+                    return False
+                self._change(HALF_OPEN)
+            if self._trial is not None:  # half-open, its trial in flight: the others fall back
+                return False
+            self._trial = threading.get_ident()
+            return True
+
+    def succeeded(self) -> None:
+        """The service answered."""
+        with self._lock:
+            self._failures = 0
+            self._trial = None
+            if self._state != CLOSED:
+                self._change(CLOSED)
+
+    def failed(self) -> None:
+        """The service failed a call (after its retries)."""
+        with self._lock:
+            self._failures += 1
+            self._trial = None
+            if self._state == HALF_OPEN or (
+                self._state == CLOSED and self._failures >= self._threshold
+            ):
+                self._opened_at = self._clock()
+                self._change(OPEN)
+
+    def released(self) -> None:
+        """An allowed call ended telling nothing about the service (no time left, killed)."""
+        with self._lock:
+            if self._trial == threading.get_ident():
+                self._trial = None
+
+    def _change(self, state: str) -> None:
+        old, self._state = self._state, state
+        log = logger.warning if state == OPEN else logger.info
+        log(
+            "circuit breaker state changed",
+            extra={
+                "dependency": self.service,
+                "from_state": old,
+                "to_state": state,
+                "consecutive_failures": self._failures,
+                "cool_down_seconds": self._cool_down,
+            },
+        )
+        if self._listener is not None:
+            try:
+                self._listener(self.service, old, state, self._failures)
+            except Exception:  # a metric must never break a call
+                logger.exception("circuit breaker listener failed")
+
+
+# --- The guard ----------------------------------------------------------------------------------
+
+
+class CallRefused(Exception):
+    """No call was made: the breaker is open, or the deadline leaves no time for an attempt."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"{service}: {reason}")
+        self.service = service
+        self.reason = reason  # "CircuitOpen" or "NoTimeLeft"
+
+
+class ServiceGuard:
+    """Calls one service within the invocation's deadline, retrying, behind its breaker."""
+
+    def __init__(
+        self,
+        service: str,
+        policy: CallPolicy,
+        deadlines: DeadlineSlot,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Any] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        listener: StateListener | None = None,
+    ) -> None:
+        self.service = service
+        self.policy = policy
+        self.breaker = CircuitBreaker(
+            service,
+            threshold=policy.breaker_threshold,
+            cool_down=policy.breaker_cool_down,
+            clock=clock,
+            listener=listener,
+        )
+        self._deadlines = deadlines
+        self._sleep = sleep
+        self._jitter = jitter
+
+    @staticmethod
+    def attach(client: Any) -> None:
+        """Let this module set each attempt's read timeout on ``client`` (once per client)."""
+        event = f"before-call.{client.meta.service_model.service_id.hyphenize()}"
+        client.meta.events.register(
+            event, _apply_request_timeout, unique_id="positive-chat-request-timeout"
+        )
+
+    def call(self, operation: str, request: Callable[[], T]) -> T:
+        """``request()`` within the deadline; CallRefused, or the last error, when it fails."""
+        if not self.breaker.allow():
+            logger.info(
+                "call refused: circuit open",
+                extra={"dependency": self.service, "operation": operation},
+            )
+            raise CallRefused(self.service, "CircuitOpen")
+        try:
+            return self._attempts(operation, request)
+        except BaseException:
+            self.breaker.released()  # no-op unless the outcome was left unrecorded
+            raise
+
+    def _read_timeout(self, left: float) -> float | None:
+        """The read timeout of an attempt started now, or None when none fits."""
+        policy = self.policy
+        budget = left - policy.connect_timeout
+        if budget >= policy.read_timeout:
+            return policy.read_timeout
+        if REQUEST_TIMEOUTS and budget >= policy.min_read_timeout:
+            return budget
+        return None
+
+    def _attempts(self, operation: str, request: Callable[[], T]) -> T:
+        policy, deadline = self.policy, self._deadlines.current()
+        last: ClientError | BotoCoreError | None = None
+        attempt = 0
+        while attempt < policy.attempts:
+            read_timeout = self._read_timeout(deadline.left())
+            if read_timeout is None:
+                break
+            attempt += 1
+            _request.read_timeout = read_timeout if read_timeout < policy.read_timeout else None
+            try:
+                result = request()
+            except (ClientError, BotoCoreError) as err:
+                if not is_transient(err):
+                    self.breaker.succeeded()  # it answered: the request was the problem
+                    raise
+                last = err
+                logger.info(
+                    "attempt failed",
+                    extra={
+                        "dependency": self.service,
+                        "operation": operation,
+                        "attempt": attempt,
+                        "error": _code(err),
+                        "seconds_left": round(deadline.left(), 3),
+                    },
+                )
+                if attempt >= policy.attempts:
+                    break
+                delay = self._jitter() * min(
+                    policy.backoff_cap, policy.backoff_base * 2 ** (attempt - 1)
+                )
+                if self._read_timeout(deadline.left() - delay) is None:
+                    break
+                self._sleep(delay)
+                continue
+            finally:
+                _request.read_timeout = None
+            self.breaker.succeeded()
+            return result
+        if last is None:
+            self.breaker.released()
+            logger.warning(
+                "call skipped: no time left",
+                extra={"dependency": self.service, "operation": operation},
+            )
+            raise CallRefused(self.service, "NoTimeLeft")
+        self.breaker.failed()
+        logger.warning(
+            "call failed",
+            extra={
+                "dependency": self.service,
+                "operation": operation,
+                "attempts": attempt,
+                "error": _code(last),
+            },
+        )
+        raise last
+
+
+def _code(err: ClientError | BotoCoreError) -> str:
+    if isinstance(err, ClientError):
+        return str(err.response.get("Error", {}).get("Code", "?"))
+    return type(err).__name__
