@@ -215,3 +215,157 @@ def test_labelled_set_meets_the_targets_without_a_translator() -> None:
     messages = bench.load()
 
     _check_targets(bench.refusals(messages, lambda m: judge(m.text, m.lang).sentiment))
+
+
+# ----------------------------------------------------------------------------- hostility patterns
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "category"),
+    [
+        ("en", "i know where u work, see you soon", "threat"),
+        ("en", "you're going to regret that comment", "threat"),
+        ("es", "Sé perfectamente dónde trabajas", "threat"),
+        ("es", "Os vais a arrepentir, lo juro", "threat"),
+        ("fr", "Je sais très bien où tu habites", "threat"),
+        ("fr", "Tu me le paieras", "threat"),
+        ("de", "Ich weiß, wo deine Familie wohnt", "threat"),
+        ("de", "Dafür wirst du noch bezahlen", "threat"),
+        ("it", "So dove lavori, ricordatelo", "threat"),
+        ("it", "Te ne pentirai amaramente", "threat"),
+        ("pt", "Eu sei onde você trabalha", "threat"),
+        ("pt", "Vais te arrepender disso", "threat"),
+        ("en", "go back to your own village", "exclusion"),
+        ("es", "Vuélvete a tu tierra", "exclusion"),
+        ("fr", "Retournez dans votre pays", "exclusion"),
+        ("de", "Geht zurück in euer Land", "exclusion"),
+        ("it", "Tornatevene al vostro paese", "exclusion"),
+        ("pt", "Voltem pro seu país", "exclusion"),
+        ("en", "I really hope you choke on it", "wish_harm"),
+        ("en", "everyone here would be better off without you", "wish_harm"),
+        ("es", "Ojalá os estrelléis con el coche", "wish_harm"),
+        ("fr", "J'espère que ta voiture t'écrase", "wish_harm"),
+        ("de", "Hoffentlich trifft dich der Schlag", "wish_harm"),
+        ("it", "Spero che ti investano", "wish_harm"),
+        ("pt", "Tomara que você se afogue", "wish_harm"),
+        ("en", "they are all criminals", "group_hate"),
+        ("es", "Son todos unos delincuentes", "group_hate"),
+        ("de", "Die sind doch alle Verbrecher", "group_hate"),
+        ("fr", "Espèce de minus", "insult_frame"),
+    ],
+)
+def test_hostility_without_hostile_words_is_refused(
+    language: str, text: str, category: str
+) -> None:
+    """Threats, exclusion, wishes of harm and group hate, as patterns per language."""
+    reading = read(text, language)
+    assert f"hostile:{category}" in reading.reasons
+    assert refused(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I hope you don't fall on the ice tomorrow"),
+        ("en", "I hope you get the job!"),
+        ("es", "No sé dónde vives, ¿me pasas la dirección?"),
+        ("fr", "J'espère que tu ne vas pas tomber malade"),
+        ("de", "Ich weiß nicht, wo du wohnst"),
+        ("de", "Hoffentlich fällst du morgen nicht wieder hin"),
+        ("it", "Spero che tu stia meglio dopo la caduta"),
+        ("pt", "Você me paga o almoço amanhã?"),
+        ("en", "We went back to our country house for the weekend"),
+    ],
+)
+def test_the_patterns_leave_kind_lookalikes_alone(language: str, text: str) -> None:
+    """A negated wish, "I don't know where you live", "pay for lunch" are not threats."""
+    assert not refused(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "you gutless weasel"),
+        ("en", "shut it, you halfwit"),
+        ("es", "Eres un gusano rastrero"),
+        ("fr", "T'es qu'une mauviette"),
+        ("de", "Du Hohlkopf"),
+        ("it", "Sei un cialtrone"),
+        ("pt", "Você é um zero à esquerda"),
+    ],
+)
+def test_dismissive_insults_without_swear_words_are_refused(language: str, text: str) -> None:
+    assert refused(text, language)
+
+
+# ----------------------------------------------------------------------------- benign contexts
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        # technical talk
+        ("en", "kill -9 the worker process, it hung again"),
+        ("en", "the nightly job died with a fatal exception, rerunning"),
+        ("en", "execute the cleanup script and destroy the old stack"),
+        ("es", "El contenedor murió, lo reinicio"),
+        ("fr", "Le serveur est mort, je le relance"),
+        ("de", "Der Prozess ist abgestürzt, Log hängt an"),
+        ("it", "Il server è morto di nuovo"),
+        ("pt", "O servidor morreu de novo, reiniciando"),
+        # games and sport
+        ("en", "we slaughtered the raid boss on the first try 🎮"),
+        ("en", "they murdered us 5-1 but the match was fun"),
+        # food and praise idioms, laughter
+        ("en", "these brownies are to die for"),
+        ("en", "I'm dying laughing at this 😂"),
+        ("es", "Este pastel está de muerte"),
+        ("fr", "Ce plat est à tomber"),
+        ("de", "Die Torte ist zum Niederknien"),
+        ("it", "Il tiramisù è da urlo"),
+        ("pt", "Esse bolo é de comer rezando"),
+        ("fr", "Je suis morte de rire"),
+        ("it", "Sto morendo dal ridere"),
+        # happy swearing and file names / links
+        ("en", "fucking gorgeous view from the top 😍"),
+        ("en", "see crash_dump_fatal_error.txt in the shared folder"),
+        ("es", "Mirad https://ejemplo.es/muerte-subita-final"),
+    ],
+)
+def test_negative_looking_words_in_benign_contexts_are_not_refused(
+    language: str, text: str
+) -> None:
+    """Technical talk, games, food idioms, laughter, happy swearing and file names."""
+    assert not refused(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "you idiot, you did it!! congrats 🎉"),
+        ("es", "Eres un payaso, te quiero 😂"),
+        ("fr", "T'es con, je t'adore 😍"),
+        ("de", "Du Depp, herzlichen Glückwunsch 🎉"),
+        ("it", "Scemo, ti voglio bene 😂"),
+        ("pt", "Seu bobo, parabéns 🎉 seu idiota"),
+    ],
+)
+def test_friendly_insults_with_warm_words_and_emoji_are_not_refused(
+    language: str, text: str
+) -> None:
+    """Teasing between friends: an insult with warm words and a positive emoji is weak."""
+    reading = read(text, language)
+    assert "affectionate" in reading.reasons
+    assert not refused(text, language)
+
+
+def test_a_friendly_insult_needs_warm_words_and_emoji_and_threats_stay_hostile() -> None:
+    assert refused("you idiot 😂", "en")
+    assert refused("congrats, idiot", "en")
+    assert refused("I know where you live, congrats 😂", "en")
+
+
+def test_mild_lexicon_negativity_alone_is_neutral_but_a_sad_emoji_is_not() -> None:
+    """Without hostility, VADER's mild negativity is NEUTRAL; a curated negative cue is not."""
+    assert judge("the build was aborted", "en").sentiment == "NEUTRAL"
+    assert refused("the build was aborted 😢", "en")

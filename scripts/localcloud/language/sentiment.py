@@ -15,8 +15,11 @@ What :func:`judge` looks at (:func:`read` returns it, for tests and the benchmar
 1. **Hostility**, 0..1, the strongest signal. From the rule packs of the ``safetype`` package
    (MIT licence; en, es, fr, de, pt, hi: harassment, hate and threats, with quoted or mentioned
    words discounted) run on the text and on its English translation, and from this project's
-   curated cues (:mod:`.cues`: hostile phrases, and insults, which count as hostile when the
-   text addresses someone). A hostile text is NEGATIVE whatever else it says.
+   curated cues (:mod:`.cues`: hostile phrases; :data:`.cues.HOSTILE_PATTERNS`, threats,
+   exclusion, wishes of harm and group hate written without a hostile word; and insults, which
+   count as hostile when the text addresses someone). A hostile text is NEGATIVE whatever else it
+   says — except that an insult alone, with warm words and a positive emoji ("you idiot, you did
+   it 😂 congrats!", cue kind ``affection``), is friends teasing and counts as swearing.
 2. **Profanity**: swearing not aimed at anyone (the same packs; ``glin-profanity``'s word lists,
    MIT licence, for the served languages that safetype and the cues do not cover). Weak: a
    swearing text is NEGATIVE unless it is also clearly positive, so a victory cry is not refused.
@@ -24,12 +27,16 @@ What :func:`judge` looks at (:func:`read` returns it, for tests and the benchmar
    fixes idioms it misreads, emoji removed), plus the language's own positive and negative cue
    words (with negation) and emoji, summed in VADER's units and normalised as VADER does. Where
    there is no English text the cues and emoji are the whole signal; for a language without
-   cues only emoji count, and a text without any signal is NEUTRAL.
+   cues only emoji count, and a text without any signal is NEUTRAL. In a **benign context**
+   (cue kind ``benign``: technical talk, games, food idioms, laughter; a file name or link) and
+   without hostility, the lexicon's and the cue words' negativity is not counted: "kill the
+   process", "we destroyed the boss", "de muerte", "mort de rire".
 
 Labels: hostile → NEGATIVE; profane → POSITIVE when polarity >= ``PROFANE_POSITIVE`` else
-NEGATIVE; otherwise POSITIVE / NEGATIVE past ``POLARITY_THRESHOLD``, MIXED when VADER found both
-sides substantial and balanced (as :func:`.analysis.analyze_sentiment`), else NEUTRAL. Scores
-always sum to 1 and the label has the top score.
+NEGATIVE; otherwise POSITIVE past ``POLARITY_THRESHOLD``, NEGATIVE past ``STRONG_NEGATIVE``
+(or past ``POLARITY_THRESHOLD`` when the emoji and cue words alone are negative too), MIXED
+when VADER found both sides substantial and balanced (as :func:`.analysis.analyze_sentiment`),
+else NEUTRAL. Scores always sum to 1 and the label has the top score.
 
 Measured on the labelled chat messages in ``tests/data/sentiment`` (``scripts/bench_sentiment.py``;
 figures in BENCHMARKS.md, "Offline sentiment").
@@ -57,12 +64,19 @@ from localcloud.language.analysis import (
     _vader_analyzer,
     scored,
 )
-from localcloud.language.cues import CUES, ENGLISH_REWRITES, NEGATIVE_EMOJI, POSITIVE_EMOJI
+from localcloud.language.cues import (
+    CUES,
+    ENGLISH_REWRITES,
+    HOSTILE_PATTERNS,
+    NEGATIVE_EMOJI,
+    POSITIVE_EMOJI,
+)
 
 __all__ = [
     "HOSTILE_THRESHOLD",
     "POLARITY_THRESHOLD",
     "PROFANE_POSITIVE",
+    "STRONG_NEGATIVE",
     "TRANSLATED_LANGUAGES",
     "Reading",
     "ToEnglish",
@@ -83,9 +97,14 @@ HOSTILE_THRESHOLD = 0.6
 PROFANE_POSITIVE = 0.3
 # |polarity| below this is NEUTRAL (VADER's own recommendation).
 POLARITY_THRESHOLD = 0.05
+# Without hostility or swearing, polarity must reach -STRONG_NEGATIVE to be NEGATIVE unless the
+# curated signals (emoji, the language's cue words) are negative too: VADER's mild negativity
+# alone ("the job died", "abort the build", "fatal error in the log") is NEUTRAL.
+STRONG_NEGATIVE = 0.5
 
 # Hostility of each kind of evidence (safetype's matches carry their own confidence).
 _HOSTILE_PHRASE = 0.85
+_HOSTILE_PATTERN = 0.85  # a threat, exclusion, wish of harm or group hate (cues.HOSTILE_PATTERNS)
 _ADDRESSED_INSULT = 0.8
 # An insult in a message this short is a vocative ("Muori, bastardo"), so it is addressed.
 _VOCATIVE_MAX_WORDS = 4
@@ -135,6 +154,8 @@ class Reading:
     vader_pos: float = 0.0
     vader_neg: float = 0.0
     reasons: tuple[str, ...] = field(default=())
+    benign: bool = False
+    curated: float = 0.0  # polarity of the emoji and cue words alone (no lexicon)
 
 
 def judge(text: str, language: str, *, to_english: ToEnglish | None = None) -> SentimentResult:
@@ -146,39 +167,81 @@ def read(text: str, language: str, *, to_english: ToEnglish | None = None) -> Re
     """Hostility, profanity and polarity of ``text``, each from the sources the language has."""
     reasons: list[str] = []
     english = text if language == "en" else _translate(text, language, to_english)
-
-    hostility, profane = _safetype(text, language, reasons, "")
     has_cues = language in CUES
     tokens = _tokens(text, language)
+
+    # Hostility: insults (which friends also trade) apart from threats, hate and the like.
+    evidence = Evidence()
+    evidence.add(*_safetype(text, language, reasons, ""))
     if has_cues:
-        found_h, found_p = _cue_hostility(tokens, language, reasons, "")
-        hostility, profane = max(hostility, found_h), profane or found_p
+        evidence.add(*_cue_hostility(tokens, language, reasons, ""))
+        evidence.add(_pattern_hostility(text, language, reasons, ""), 0.0, False)
     elif _glin_hit(text, language, tokens):
         reasons.append("profanity:list")
-        profane = True
+        evidence.profane = True
 
-    raw = _emoji_valence(text)
+    english_tokens = _tokens(english, "en") if english is not None else []
+    if english is not None and language != "en":
+        translated = Evidence()
+        translated.add(*_safetype(english, "en", reasons, "en:"))
+        translated.add(*_cue_hostility(english_tokens, "en", reasons, "en:"))
+        translated.add(_pattern_hostility(english, "en", reasons, "en:"), 0.0, False)
+        evidence.add(
+            _TRANSLATION_WEIGHT * translated.hostility,
+            _TRANSLATION_WEIGHT * translated.insult,
+            translated.profane,
+        )
+
+    if evidence.insult > 0 and _affectionate(text, tokens, language):
+        # "You idiot, you did it 😂 congrats!": a friendly insult is swearing, not hostility.
+        reasons.append("affectionate")
+        evidence.profane, evidence.insult = True, 0.0
+    hostility = max(evidence.hostility, evidence.insult)
+
+    benign = hostility == 0 and (
+        _benign(text, tokens, language) or _benign(english or "", english_tokens, "en")
+    )
+    if benign:
+        reasons.append("benign:context")
+
+    curated = _emoji_valence(text)
+    if has_cues:
+        positive, negative = _cue_polarity(tokens, language)
+        curated += positive + (0.0 if benign else negative)
+    raw = curated if language != "en" else _emoji_valence(text)
     vader_pos = vader_neg = 0.0
     if english is not None:
-        if language != "en":
-            found_h, found_p = _safetype(english, "en", reasons, "en:")
-            cue_h, cue_p = _cue_hostility(_tokens(english, "en"), "en", reasons, "en:")
-            hostility = max(hostility, _TRANSLATION_WEIGHT * max(found_h, cue_h))
-            profane = profane or found_p or cue_p
         compound, vader_pos, vader_neg = _vader(english)
-        raw += _inverse_compound(compound)
-    if has_cues and language != "en":
-        raw += _cue_polarity(tokens, language)
+        valence = _inverse_compound(compound)
+        if benign:  # the lexicon misreads the context's words ("kill the process", "de muerte")
+            valence, vader_neg = max(valence, 0.0), 0.0
+        raw += valence
     polarity = raw / math.sqrt(raw * raw + _VADER_ALPHA)
     return Reading(
         hostility=round(hostility, 4),
-        profane=profane,
+        profane=evidence.profane,
         polarity=round(polarity, 4),
         english=english,
         vader_pos=vader_pos,
         vader_neg=vader_neg,
         reasons=tuple(reasons),
+        benign=benign,
+        curated=round(curated / math.sqrt(curated * curated + _VADER_ALPHA), 4),
     )
+
+
+@dataclass
+class Evidence:
+    """Hostility found so far: ``insult`` (an insult aimed at someone) apart from the rest."""
+
+    hostility: float = 0.0
+    insult: float = 0.0
+    profane: bool = False
+
+    def add(self, hostility: float, insult: float, profane: bool) -> None:
+        self.hostility = max(self.hostility, hostility)
+        self.insult = max(self.insult, insult)
+        self.profane = self.profane or profane
 
 
 # --------------------------------------------------------------------------- decision
@@ -204,7 +267,9 @@ def _decide(reading: Reading) -> SentimentResult:
         return _result("MIXED", 0.5 + balance / 2, weights)
     if polarity >= POLARITY_THRESHOLD:
         return _result("POSITIVE", 0.5 + polarity / 2, weights)
-    if polarity <= -POLARITY_THRESHOLD:
+    if polarity <= -STRONG_NEGATIVE or (
+        polarity <= -POLARITY_THRESHOLD and reading.curated <= -POLARITY_THRESHOLD
+    ):
         return _result("NEGATIVE", 0.5 - polarity / 2, weights)
     return _result("NEUTRAL", 1.0 - abs(polarity), weights)
 
@@ -287,8 +352,9 @@ def _kind(language: str, kind: str) -> tuple[Phrase, ...]:
 
 def _cue_hostility(
     tokens: Sequence[str], language: str, reasons: list[str], prefix: str
-) -> tuple[float, bool]:
-    hostility = 0.0
+) -> tuple[float, float, bool]:
+    """(hostility of hostile phrases, hostility of addressed insults, profane) from the cues."""
+    hostility = insult = 0.0
     if _find(tokens, _kind(language, "hostile")):
         reasons.append(f"{prefix}hostile:phrase")
         hostility = _HOSTILE_PHRASE
@@ -297,23 +363,78 @@ def _cue_hostility(
         addressed = bool(_find(tokens, _kind(language, "second_person")))
         if addressed or len(tokens) <= _VOCATIVE_MAX_WORDS:
             reasons.append(f"{prefix}hostile:insult")
-            hostility = max(hostility, _ADDRESSED_INSULT)
+            insult = _ADDRESSED_INSULT
         else:
             profane = True
     if profane:
         reasons.append(f"{prefix}profanity:cue")
-    return hostility, profane
+    return hostility, insult, profane
 
 
-def _cue_polarity(tokens: Sequence[str], language: str) -> float:
-    """Positive minus negative cue words (each flipped after a negator), in VADER's units."""
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
+
+
+def _sentences(text: str, language: str) -> str:
+    """The text as :data:`.cues.HOSTILE_PATTERNS` read it: folded words joined by one space,
+    " | " between sentences."""
+    return " | ".join(
+        " ".join(words) for part in _SENTENCE_END.split(text) if (words := _tokens(part, language))
+    )
+
+
+@cache
+def _compiled_patterns(language: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (category, re.compile(pattern))
+        for category, patterns in HOSTILE_PATTERNS.get(language, {}).items()
+        for pattern in patterns
+    )
+
+
+def _pattern_hostility(text: str, language: str, reasons: list[str], prefix: str) -> float:
+    """Hostility of a threat, exclusion, wish of harm or group hate (no hostile word needed)."""
+    patterns = _compiled_patterns(language)
+    if not patterns:
+        return 0.0
+    sentences = _sentences(text, language)
+    categories = sorted({category for category, regex in patterns if regex.search(sentences)})
+    reasons.extend(f"{prefix}hostile:{category}" for category in categories)
+    return _HOSTILE_PATTERN if categories else 0.0
+
+
+# File names ("crash_report_fatal.log"): their words are labels, not the author's feelings.
+_FILE_NAME = re.compile(
+    r"\b[\w-]+\.(?:pdf|txt|log|zip|png|jpe?g|gif|docx?|xlsx?|pptx?|csv|json|ya?ml|py|js|ts|sh"
+    r"|md|html?|mp4|mp3)\b",
+    re.IGNORECASE,
+)
+
+
+def _benign(text: str, tokens: Sequence[str], language: str) -> bool:
+    """Whether the text talks about something (code, a game, food, a joke) where negative-looking
+    words are neutral or praise (:mod:`.cues`, ``benign``), or names a file or a link."""
+    if language in CUES and _find(tokens, _kind(language, "benign")):
+        return True
+    return bool(_FILE_NAME.search(text) or _URL.search(text))
+
+
+def _affectionate(text: str, tokens: Sequence[str], language: str) -> bool:
+    """Warm words (:mod:`.cues`, ``affection``) and a positive emoji: friends teasing."""
+    if not any(char in POSITIVE_EMOJI for char in text) or language not in CUES:
+        return False
+    return bool(_find(tokens, _kind(language, "affection")))
+
+
+def _cue_polarity(tokens: Sequence[str], language: str) -> tuple[float, float]:
+    """Positive and negative cue words (each flipped after a negator), in VADER's units:
+    (the positive sum, the negative sum)."""
     negators = {phrase[0][0] for phrase in _kind(language, "negators") if len(phrase) == 1}
     hits = [
         (start, end, sign)
         for kind, sign in (("hostile", -1.0), ("negative", -1.0), ("positive", 1.0))
         for start, end in _find(tokens, _kind(language, kind))
     ]
-    total = 0.0
+    positive = negative = 0.0
     used: set[int] = set()
     # Longest phrases first, so "ich lach mich tot" counts once, as laughter, and not as "tot".
     for start, end, sign in sorted(hits, key=lambda hit: hit[0] - hit[1]):
@@ -322,8 +443,12 @@ def _cue_polarity(tokens: Sequence[str], language: str) -> float:
         used.update(range(start, end))
         window = tokens[max(0, start - _NEGATION_WINDOW) : start]
         negated = any(token in negators for token in window)
-        total += sign * _CUE_VALENCE * (-1.0 if negated else 1.0)
-    return total
+        valence = sign * _CUE_VALENCE * (-1.0 if negated else 1.0)
+        if valence > 0:
+            positive += valence
+        else:
+            negative += valence
+    return positive, negative
 
 
 def _emoji_valence(text: str) -> float:
@@ -387,20 +512,26 @@ def _safetype_engine(language: str) -> Any:
     return engine
 
 
-def _safetype(text: str, language: str, reasons: list[str], prefix: str) -> tuple[float, bool]:
+def _safetype(
+    text: str, language: str, reasons: list[str], prefix: str
+) -> tuple[float, float, bool]:
+    """(hostility, hostility of insults, profane) from safetype's rules for the language."""
     engine = _safetype_engine(language)
     if engine is None:
-        return 0.0, False
-    hostility, profane = 0.0, False
+        return 0.0, 0.0, False
+    hostility, insult, profane = 0.0, 0.0, False
     for match in engine.moderate(text).matches:
         confidence = float(match.confidence)
-        if match.category in ("harassment", "hate"):
+        if match.category in ("harassment", "hate") and match.rule_id.endswith(".insult"):
+            reasons.append(f"{prefix}hostile:{match.rule_id}")
+            insult = max(insult, confidence)
+        elif match.category in ("harassment", "hate"):
             reasons.append(f"{prefix}hostile:{match.rule_id}")
             hostility = max(hostility, confidence)
         elif match.category == "profanity" and match.context == "direct":
             reasons.append(f"{prefix}profanity:{match.rule_id}")
             profane = True
-    return hostility, profane
+    return hostility, insult, profane
 
 
 @cache
