@@ -219,7 +219,7 @@ class LanguageOperations:
     # ------------------------------------------------------------------ Translate
 
     def translate_text(self, request: dict[str, Any]) -> dict[str, Any]:
-        """TranslateText: identity when source == target; otherwise no offline translation."""
+        """TranslateText: identity when source == target; otherwise the offline translator."""
         text = _text(request, "Text", TRANSLATE_TEXT_LIMIT)
         source = _language_code(request, "SourceLanguageCode")
         target = _language_code(request, "TargetLanguageCode")
