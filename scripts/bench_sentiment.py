@@ -51,6 +51,8 @@ SETS = {
     "tuning": "{lang}.jsonl",
     "holdout": "{lang}.holdout.jsonl",
     "blind": "{lang}.blind.jsonl",
+    "blind2": "{lang}.blind2.jsonl",
+    "blind3": "{lang}.blind3.jsonl",
     "dev": "{lang}.dev.jsonl",
 }
 # What load() and --set all read: the sets the judge is held to its targets on. The blind set,
