@@ -10,6 +10,7 @@ adapters (store, language, outbox) implement and ``app`` wires together.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from concurrent.futures import Executor
@@ -24,6 +25,7 @@ from .config import (
     MODERATORS_ROOM,
     TOP_TOPICS,
     TOPIC_MAX_CHARS,
+    V1_NAME_SETTLE_MS,
 )
 from .errors import (
     ConnectionGoneError,
@@ -55,6 +57,7 @@ from .model import (
     RoomTopics,
     Sentiment,
     new_message_id,
+    order_key,
 )
 
 __all__ = [
@@ -96,8 +99,12 @@ class ConnectionRepository(Protocol):
     def join(self, connection: Connection, *, ttl: int) -> Connection | None:
         """Store room/lang/version (user only if none is bound yet); return the previous state."""
 
-    def bind_user(self, connection_id: str, user: str) -> str:
-        """Bind ``user`` unless a name is already bound; return the bound name."""
+    def bind_user(
+        self, connection_id: str, user: str, *, key: str, now: int, open_after: int
+    ) -> Connection | None:
+        """Bind a v1 frame's ``user`` unless a name is bound, or the bound one is still open
+        (bound after ``open_after``) and came from a later frame (greater ``key``); return the
+        connection after the write (None if it has no item)."""
 
     def leave(self, connection_id: str) -> Connection | None:
         """Forget the connection's room; return the previous state."""
@@ -233,8 +240,10 @@ class ChatService:
         flag_listener: FlagListener | None = None,
         detector: LanguageGuesser | None = None,
         sentiment_languages: frozenset[str] = COMPREHEND_SENTIMENT,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._connections = connections
+        self._sleep = sleep  # waits for a v1 name binding to settle
         # Sent to DetectSentiment as written; any other language goes through English first.
         self._sentiment_languages = sentiment_languages
         self._messages = messages
@@ -267,12 +276,52 @@ class ChatService:
             raise NotJoinedError("a moderator connection is in no chat room; chat from another")
         return connection
 
-    def bind_user(self, connection: Connection, user: str) -> Connection:
-        """Bind a v1 connection's name on its first message and tell the room."""
-        bound = self._connections.bind_user(connection.connection_id, user)
-        connection = replace(connection, user=bound)
-        if connection.room is not None:
-            self._announce(connection.room, "join", bound, exclude=connection.connection_id)
+    def name_unsettled(self, connection: Connection) -> bool:
+        """True while a v1 name binding may still be taken over by an earlier frame."""
+        return (
+            connection.name_key is not None
+            and self._clock.now_ms() - connection.named_at < V1_NAME_SETTLE_MS
+        )
+
+    def bind_user(
+        self, connection: Connection, user: str | None, command: PostCommand
+    ) -> Connection:
+        """Bind a v1 connection's name: the name of its first message, by the order the frames
+        were sent (gateway time, then frame number), whatever order their invocations run in.
+
+        One conditional write binds ``user`` if no name is bound, or takes the binding over
+        from a later frame while it is open (``V1_NAME_SETTLE_MS``); every frame then waits
+        until the binding has settled and posts under the name bound then, so all of the
+        connection's messages carry one name. The frame whose name won tells the room.
+        """
+        key = order_key(*_order(command, self._clock))
+        current: Connection | None = connection
+        if user is not None:
+            now = self._clock.now_ms()
+            current = self._connections.bind_user(
+                connection.connection_id,
+                user,
+                key=key,
+                now=now,
+                open_after=now - V1_NAME_SETTLE_MS,
+            )
+        # Wait out the open binding; a take-over meanwhile reopens it (it needs an earlier
+        # frame each time, so there are few rounds at most).
+        waited_for: int | None = None
+        while current is not None and current.named_at and current.named_at != waited_for:
+            wait_ms = current.named_at + V1_NAME_SETTLE_MS - self._clock.now_ms()
+            if wait_ms <= 0:
+                break
+            waited_for = current.named_at
+            self._sleep(wait_ms / 1000)
+            current = self._connections.get(connection.connection_id)
+        if current is None or current.user is None:
+            raise NotJoinedError("join a room first (send init)")
+        connection = replace(
+            connection, user=current.user, name_key=current.name_key, named_at=current.named_at
+        )
+        if connection.room is not None and current.name_key == key:
+            self._announce(connection.room, "join", current.user, exclude=connection.connection_id)
         return connection
 
     def disconnect(self, connection_id: str) -> None:
@@ -415,12 +464,14 @@ class ChatService:
         self, connection: Connection, room: str, user: str, command: PostCommand
     ) -> tuple[Message, list[tuple[str, int]]]:
         """The stored message and, when published, the room's top topics after it."""
-        now = self._clock.now_ms()
+        # The id orders the sender's messages as sent: the gateway's receive time and the
+        # frame's number, never when this invocation happens to get here.
+        now = _order(command, self._clock)[0]
         content = command.content
         lang = self._decide_language(content, connection.lang)
         base = Message(
             room=room,
-            message_id=new_message_id(now),
+            message_id=new_message_id(now, command.seq),
             user=user,
             lang=lang,
             content=content,
@@ -673,6 +724,13 @@ class ChatService:
                 self._broadcast_presence(
                     room, "leave", connection.user, remaining, members, depth=depth + 1
                 )
+
+
+def _order(command: PostCommand, clock: Clock) -> tuple[int, int]:
+    """A message frame's place among its connection's frames: the gateway's receive time (the
+    Lambda's clock if the event had none) and the frame's number (0 if it has none)."""
+    received = command.received_at if command.received_at is not None else clock.now_ms()
+    return received, command.seq if command.seq is not None else 0
 
 
 def _members(connections: Iterable[Connection]) -> list[tuple[str, str]]:

@@ -40,6 +40,7 @@ __all__ = [
     "ROOM_MAX_CHARS",
     "TOPIC_MAX_CHARS",
     "TOP_TOPICS",
+    "V1_NAME_SETTLE_MS",
     "ConfigurationError",
     "Settings",
 ]
@@ -71,6 +72,11 @@ NOTICE_USER = "Positive Chat"
 # Rate limiting per connection (docs/reliability.md): a token bucket; every frame costs a token.
 RATE_LIMIT_PER_SECOND = 5.0  # tokens earned back per second (sustained frames per second)
 RATE_LIMIT_BURST = 30  # bucket size: frames a quiet connection may send at once
+
+# v1 binds a name on a connection's first message. Frames of one connection run concurrently, so
+# a binding stays open this long to an earlier frame (by gateway time, then frame number) whose
+# invocation got there later; messages wait until it has settled (docs/reliability.md).
+V1_NAME_SETTLE_MS = 300
 
 # API Gateway closes a connection after 2 h; $disconnect is best effort, so TTL cleans leftovers.
 CONNECTION_TTL_SECONDS = 2 * 3600 + 15 * 60

@@ -16,6 +16,7 @@ from typing import Literal
 __all__ = [
     "EMPTY_MAP",
     "PENDING_STATUSES",
+    "SEQ_CHARS",
     "VISIBLE_STATUSES",
     "Accepted",
     "AuditCommand",
@@ -52,7 +53,9 @@ __all__ = [
     "ReviewQueue",
     "RoomTopics",
     "Sentiment",
+    "crockford",
     "new_message_id",
+    "order_key",
 ]
 
 EMPTY_MAP: Mapping[str, str] = MappingProxyType({})
@@ -64,10 +67,37 @@ Status = Literal["published", "rejected", "held", "approved", "deleted"]
 TranslationState = Literal["original", "translated", "unavailable"]
 
 
-def new_message_id(now_ms: int) -> str:
-    """A unique, time-ordered message id: 14-digit epoch ms, ``-``, 10 random Crockford chars."""
-    suffix = "".join(secrets.choice(_CROCKFORD) for _ in range(10))
-    return f"{now_ms:014d}-{suffix}"
+SEQ_CHARS = 4  # a message id's sequence part: 32**4 values, then it wraps (per millisecond)
+
+
+def crockford(number: int, width: int) -> str:
+    """``number`` modulo 32**width as ``width`` Crockford base32 digits (they sort as numbers:
+    the alphabet is in ASCII order)."""
+    number %= 32**width
+    digits = []
+    for _ in range(width):
+        number, digit = divmod(number, 32)
+        digits.append(_CROCKFORD[digit])
+    return "".join(reversed(digits))
+
+
+def new_message_id(now_ms: int, seq: int | None = None) -> str:
+    """A unique, time-ordered message id: 14-digit epoch ms, ``-``, 10 Crockford characters.
+
+    With ``seq`` (the sender connection's frame number) the first 4 characters are the number
+    and the last 6 random, so one sender's messages of the same millisecond sort in the order
+    they were numbered; without it all 10 are random (audit entries, old messages). The format,
+    and so parsing and paging by id, are the same either way.
+    """
+    if seq is None:
+        return f"{now_ms:014d}-" + "".join(secrets.choice(_CROCKFORD) for _ in range(10))
+    random_part = "".join(secrets.choice(_CROCKFORD) for _ in range(10 - SEQ_CHARS))
+    return f"{now_ms:014d}-{crockford(seq, SEQ_CHARS)}{random_part}"
+
+
+def order_key(now_ms: int, seq: int) -> str:
+    """The part of a message id that orders one sender's frames: time, then sequence number."""
+    return f"{now_ms:014d}-{crockford(seq, SEQ_CHARS)}"
 
 
 # --- State ------------------------------------------------------------------------------------
@@ -84,6 +114,10 @@ class Connection:
     role: str = "user"
     version: int = 1
     connected_at: int = 0  # epoch ms
+    # v1: the order key of the frame whose name is bound, and when it was bound (epoch ms);
+    # None/0 for names bound by a v2 init or a moderator sign-in (never rebound).
+    name_key: str | None = None
+    named_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -144,11 +178,17 @@ class JoinCommand:
 
 @dataclass(frozen=True)
 class PostCommand:
-    """``message``: post text to the joined room (``user`` only matters for v1's first post)."""
+    """``message``: post text to the joined room (``user`` only matters for v1's first post).
+
+    ``received_at`` (the gateway's request time, epoch ms) and ``seq`` (the connection's frame
+    number) come from the event and the rate limiter, never from the frame; they order the
+    sender's messages as sent (docs/reliability.md, "Ordering")."""
 
     content: str
     user: str | None = None
     client_id: str | None = None
+    received_at: int | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,15 @@
 
 No boto3 here. This module owns moderation policy (docs/protocol.md, "Moderation frames"):
 
-- Sign-in compares SHA-256 digests of the given and the configured secret in constant time;
-  failures are counted per source IP and per connection in fixed 15-minute windows, and 5 in a
-  window throttle both (even the right secret is refused until the window ends). The secret is
-  never logged. A signed-in connection becomes a moderator connection (role ``moderator``, in the
-  reserved ``#moderators`` room key, so flags can be pushed to it).
+- Sign-in compares SHA-256 digests of the given and the configured secret in constant time.
+  Attempts are counted per source IP and per connection in fixed 15-minute windows, *before*
+  the secret is evaluated: one conditional increment per key (``n < 5``), and only an attempt
+  that got its increments is evaluated, so at most 5 wrong secrets are ever evaluated per key
+  and window, however many connections guess at once. A right secret gives its attempt back, so
+  the count is failures (plus evaluations in flight); 5 throttle both keys until the window
+  ends, even for the right secret. The secret is never logged. A signed-in connection becomes
+  a moderator connection (role ``moderator``, in the reserved ``#moderators`` room key, so
+  flags can be pushed to it).
 - Every action re-reads the connection's role (NOT_MODERATOR otherwise).
 - A decision is one conditional write; the winner audits it, publishes or hides the message,
   tells the author, answers the deciding moderator and tells every other moderator.
@@ -161,9 +165,15 @@ class ModerationLedger(Protocol):
 
     def muted_until(self, room: str, user: str) -> int | None: ...
 
-    def auth_failures(self, keys: Iterable[str], window: int) -> int: ...
+    def reserve_auth_attempt(
+        self, keys: Sequence[str], window: int, *, limit: int, ttl: int
+    ) -> int | None:
+        """Count one sign-in attempt on every key's ``window``, each only while it is under
+        ``limit`` (one conditional increment per key, never read first); return the highest
+        count now, or None (and count nothing) if a key is at the limit."""
 
-    def count_auth_failure(self, keys: Iterable[str], window: int, *, ttl: int) -> int: ...
+    def release_auth_attempt(self, keys: Sequence[str], window: int) -> None:
+        """Take back an attempt counted by ``reserve_auth_attempt`` (a right secret)."""
 
 
 class ModeratorSessions(Protocol):
@@ -290,6 +300,22 @@ class ModerationService:
 
     # Sign-in -------------------------------------------------------------------------------
 
+    def _secret_or_release(self, keys: Sequence[str], window: int) -> str:
+        """The configured secret; if it cannot be read, the attempt is given back (nothing was
+        evaluated) before the error goes on."""
+        try:
+            return self._secret.secret()
+        except ChatError:
+            self._give_back_attempt(keys, window)
+            raise
+
+    def _give_back_attempt(self, keys: Sequence[str], window: int) -> None:
+        """Best effort: if this fails, the attempt stays counted (errs on the closed side)."""
+        try:
+            self._ledger.release_auth_attempt(keys, window)
+        except ChatError as err:
+            logger.warning("could not give a sign-in attempt back", extra={"code": err.code})
+
     def authenticate(self, connection_id: str, command: ModAuthCommand) -> None:
         """Check the secret (throttled); make the connection a moderator connection."""
         now = self._clock.now_ms()
@@ -297,7 +323,13 @@ class ModerationService:
         keys = [f"conn#{connection_id}"]
         if command.source_ip:
             keys.insert(0, f"ip#{command.source_ip}")
-        if self._ledger.auth_failures(keys, window) >= MOD_AUTH_MAX_FAILURES:
+        ttl = (window + 1) * MOD_AUTH_WINDOW_SECONDS + _AUTH_COUNTER_SLACK_SECONDS
+        # Count the attempt first: only an attempt that got under the limit is evaluated, so
+        # concurrent guesses cannot all slip past a check made before any of them counted.
+        attempts = self._ledger.reserve_auth_attempt(
+            keys, window, limit=MOD_AUTH_MAX_FAILURES, ttl=ttl
+        )
+        if attempts is None:
             retry_after = (window + 1) * MOD_AUTH_WINDOW_SECONDS - now // 1000
             logger.warning(
                 "moderator sign-in throttled",
@@ -307,19 +339,18 @@ class ModerationService:
             raise AuthThrottledError(
                 "too many failed sign-ins; try again later", retry_after=max(1, retry_after)
             )
-        if not secrets_match(command.secret, self._secret.secret()):
-            ttl = (window + 1) * MOD_AUTH_WINDOW_SECONDS + _AUTH_COUNTER_SLACK_SECONDS
-            failures = self._ledger.count_auth_failure(keys, window, ttl=ttl)
+        if not secrets_match(command.secret, self._secret_or_release(keys, window)):
             logger.warning(
                 "moderator sign-in failed",
                 extra={
                     "connection_id": connection_id,
                     "source_ip": command.source_ip,
-                    "failures_in_window": failures,
+                    "failures_in_window": attempts,
                 },
             )
             self._metrics.count("ModeratorSignInsFailed")
             raise AuthFailedError("wrong moderator secret")
+        self._give_back_attempt(keys, window)  # a right secret is no failure
 
         previous = self._sessions.promote(
             connection_id, command.name, now=now, ttl=now // 1000 + CONNECTION_TTL_SECONDS

@@ -25,7 +25,7 @@ are also checked against their own times. Room and user names cannot contain ``#
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -377,33 +377,53 @@ class DynamoModerationLedger:
 
     # Failed sign-ins -----------------------------------------------------------------------
 
-    def auth_failures(self, keys: Iterable[str], window: int) -> int:
-        """The most failures any of ``keys`` (``ip#...``, ``conn#...``) has in ``window``."""
-        worst = 0
-        for key in keys:
-            with _service_errors("GetItem"):
-                response = self._client.get_item(
-                    TableName=self._table,
-                    Key={"pk": {"S": f"AUTHFAIL#{key}"}, "sk": {"S": str(window)}},
-                    ConsistentRead=True,
-                )
-            item = response.get("Item")
-            if item:
-                worst = max(worst, int(from_item(item).get("n", 0)))
-        return worst
-
-    def count_auth_failure(self, keys: Iterable[str], window: int, *, ttl: int) -> int:
-        """Add one failure to each key's ``window``; return the highest count now."""
+    def reserve_auth_attempt(
+        self, keys: Sequence[str], window: int, *, limit: int, ttl: int
+    ) -> int | None:
+        """Add one attempt to each key's ``window`` while it is under ``limit`` (a conditional
+        ADD per key: DynamoDB decides, nothing is read first); return the highest count now.
+        If a key is at the limit, the attempts already added to the others are taken back and
+        the answer is None."""
+        added: list[str] = []
         worst = 0
         for key in keys:
             with _service_errors("UpdateItem"):
-                response = self._client.update_item(
-                    TableName=self._table,
-                    Key={"pk": {"S": f"AUTHFAIL#{key}"}, "sk": {"S": str(window)}},
-                    UpdateExpression="ADD #n :one SET #ttl = :ttl",
-                    ExpressionAttributeNames={"#n": "n", "#ttl": "ttl"},
-                    ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(ttl)}},
-                    ReturnValues="UPDATED_NEW",
-                )
+                try:
+                    response = self._client.update_item(
+                        TableName=self._table,
+                        Key={"pk": {"S": f"AUTHFAIL#{key}"}, "sk": {"S": str(window)}},
+                        UpdateExpression="ADD #n :one SET #ttl = :ttl",
+                        ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
+                        ExpressionAttributeNames={"#n": "n", "#ttl": "ttl"},
+                        ExpressionAttributeValues={
+                            ":one": {"N": "1"},
+                            ":ttl": {"N": str(ttl)},
+                            ":limit": {"N": str(limit)},
+                        },
+                        ReturnValues="UPDATED_NEW",
+                    )
+                except ClientError as err:
+                    if not _is_conditional_failure(err):
+                        raise
+                    self.release_auth_attempt(added, window)
+                    return None
+            added.append(key)
             worst = max(worst, int(from_item(response["Attributes"]).get("n", 0)))
         return worst
+
+    def release_auth_attempt(self, keys: Sequence[str], window: int) -> None:
+        """Take one attempt back from each key's ``window`` (never below 0, never creating)."""
+        for key in keys:
+            with _service_errors("UpdateItem"):
+                try:
+                    self._client.update_item(
+                        TableName=self._table,
+                        Key={"pk": {"S": f"AUTHFAIL#{key}"}, "sk": {"S": str(window)}},
+                        UpdateExpression="ADD #n :minus",
+                        ConditionExpression="#n > :zero",
+                        ExpressionAttributeNames={"#n": "n"},
+                        ExpressionAttributeValues={":minus": {"N": "-1"}, ":zero": {"N": "0"}},
+                    )
+                except ClientError as err:
+                    if not _is_conditional_failure(err):
+                        raise

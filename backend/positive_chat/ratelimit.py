@@ -7,12 +7,17 @@ connection sends costs one token; a connection holds at most ``burst`` tokens an
 (template.yaml) is the outer wall for the whole API; this is the inner, per-connection one.
 
 The bucket is stored as GCRA's "theoretical arrival time" (``rlTat``, epoch ms) on the
-Connections item, so every Lambda execution environment sees the same bucket: a full bucket
-(``rlTat <= now``) costs one conditional UpdateItem; a partly used one costs a second, guarded by
-the value just read (optimistic concurrency, so two environments can never both spend the last
-token). A connection found over its limit is also remembered in memory until its next token is
-due, so a flood from it costs no DynamoDB request in that environment. A connection with no item
-(it has not joined yet) has no bucket: API Gateway's stage throttle covers those frames.
+Connections item, so every Lambda execution environment sees the same bucket. A token is taken
+with one conditional UpdateItem that computes the new arrival time in DynamoDB, never from a value
+read before (no read-then-write, so no race to lose): a full bucket (``rlTat`` absent or
+``<= now``) is set to ``now + step``; a partly used one is advanced by ``step`` on condition that
+it still has a token (``rlTat <= now + window - step``). The first write tells which case holds
+when it fails, so a frame costs at most two requests and concurrent frames never refuse each
+other below the limit: DynamoDB applies them one after the other. The same write numbers the
+frame (``ADD seq 1``): the number orders a sender's messages (docs/reliability.md, "Ordering").
+A connection found over its limit is remembered in memory until its next token is due, so a
+flood from it costs no DynamoDB request in that environment. A connection with no item (it has
+not joined yet) has no bucket: API Gateway's stage throttle covers those frames.
 """
 
 from __future__ import annotations
@@ -31,12 +36,12 @@ __all__ = [
     "RateLimitedError",
     "RateLimiter",
     "TatStore",
-    "TatSwap",
+    "TokenTake",
 ]
 
 logger = logging.getLogger(__name__)
 
-_MAX_SWAPS = 4  # optimistic-concurrency attempts before failing closed
+_MAX_WRITES = 8  # only environments whose clocks disagree can need more than two
 _BLOCKED_MEMORY = 4096  # connections remembered as over their limit, per environment
 
 
@@ -75,21 +80,24 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
-class TatSwap:
+class TokenTake:
     """The answer to one conditional write of the arrival time."""
 
-    done: bool  # the write happened
+    done: bool  # a token was taken
     exists: bool = True  # the connection has an item at all
-    current: int | None = None  # the stored arrival time when the write did not happen
+    current: int | None = None  # the stored arrival time when no token was taken
+    seq: int | None = None  # the frame's number on its connection, when a token was taken
 
 
 class TatStore(Protocol):
     """Where the arrival time lives (the Connections item)."""
 
-    def swap_rate_tat(
-        self, connection_id: str, *, expected: int | None, now: int, new: int
-    ) -> TatSwap:
-        """Set ``rlTat`` to ``new`` if it equals ``expected`` (None: if it is absent or <= now)."""
+    def take_rate_token(
+        self, connection_id: str, *, now: int, step: int, latest: int, fresh: bool
+    ) -> TokenTake:
+        """One conditional write, computed by the store. ``fresh``: if ``rlTat`` is absent or
+        ``<= now``, set it to ``now + step``; else: if ``now < rlTat <= latest``, add ``step``.
+        Either way number the frame (``seq`` + 1); never create an item."""
 
 
 class Clock(Protocol):
@@ -113,31 +121,37 @@ class RateLimiter:
         """The bucket's size and refill rate."""
         return self._limit
 
-    def spend(self, connection_id: str) -> None:
-        """Take one token for a frame from ``connection_id``, or refuse the frame."""
+    def spend(self, connection_id: str) -> int | None:
+        """Take one token for a frame from ``connection_id``, or refuse the frame; return the
+        frame's number on its connection (None when the connection has no item yet)."""
         now = self._clock.now_ms()
         until = self._blocked.get(connection_id)
         if until is not None:
             if until > now:
                 raise RateLimitedError(_seconds(until - now))
             del self._blocked[connection_id]
-        step = self._limit.interval_ms
-        expected: int | None = None
-        new = now + math.ceil(step)
-        for _ in range(_MAX_SWAPS):
-            swap = self._store.swap_rate_tat(connection_id, expected=expected, now=now, new=new)
-            if swap.done or not swap.exists:
-                return
-            current = swap.current
+        step = math.ceil(self._limit.interval_ms)
+        # The latest arrival time that still leaves a token: taking one adds ``step``.
+        latest = math.floor(now + self._limit.window_ms) - step
+        fresh = True
+        for _ in range(_MAX_WRITES):
+            take = self._store.take_rate_token(
+                connection_id, now=now, step=step, latest=latest, fresh=fresh
+            )
+            if take.done:
+                return take.seq
+            if not take.exists:
+                return None
+            current = take.current
             if current is None or current <= now:
-                expected, new = None, now + math.ceil(step)  # refilled meanwhile: start over
+                fresh = True  # refilled (another environment's clock is behind ours)
                 continue
-            new = math.ceil(current + step)
-            if new - now > self._limit.window_ms:
-                self._refuse(connection_id, now, math.ceil(new - self._limit.window_ms))
-            expected = current
-        # Others kept winning the race for this bucket: fail closed, briefly.
-        logger.warning("rate limit contention", extra={"connection_id": connection_id})
+            if current > latest:
+                self._refuse(connection_id, now, current + step - math.floor(self._limit.window_ms))
+            fresh = False
+        # Only environments whose clocks disagree can flip the bucket between full and partly
+        # used this often; refuse briefly rather than loop.
+        logger.warning("rate limit clock disagreement", extra={"connection_id": connection_id})
         raise RateLimitedError(1)
 
     def _refuse(self, connection_id: str, now: int, next_token_at: int) -> None:

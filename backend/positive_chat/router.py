@@ -151,15 +151,17 @@ class Router:
         connection_id = event["requestContext"]["connectionId"]
         frame: Mapping[str, Any] = {}
         action: str | None = None
+        seq: int | None = None
         try:
             try:
                 frame = parse_body(event.get("body"), is_base64=bool(event.get("isBase64Encoded")))
                 action = action_of(frame)
             finally:
                 # Every frame spends a token, even one that is not JSON; parsed first only so
-                # that a RATE_LIMITED answer can name the frame's action and client id.
+                # that a RATE_LIMITED answer can name the frame's action and client id. The
+                # same write numbers the frame on its connection.
                 if self._limiter is not None:
-                    self._limiter.spend(connection_id)
+                    seq = self._limiter.spend(connection_id)
             route = self._routes.get(action)
             if route is None:
                 raise UnknownActionError(f"unknown action {action[:40]!r}")
@@ -167,6 +169,11 @@ class Router:
             if isinstance(command, ModAuthCommand):  # the IP is API Gateway's, never the frame's
                 identity = event["requestContext"].get("identity") or {}
                 command = replace(command, source_ip=identity.get("sourceIp") or None)
+            elif isinstance(command, PostCommand):  # its place among the sender's frames
+                received = event["requestContext"].get("requestTimeEpoch")
+                command = replace(
+                    command, received_at=received if isinstance(received, int) else None, seq=seq
+                )
             logger.info("action", extra={"action": action, "connection_id": connection_id})
             route.handle(connection_id, command)
         except ConnectionGoneError:
@@ -200,7 +207,15 @@ class Router:
         if connection.user is None:  # v1: the name is bound by the first message
             if command.user is None:
                 raise MissingFieldError("user is required on your first message", field="user")
-            connection = self._chat.bind_user(connection, check_name(command.user))
+            connection = self._chat.bind_user(connection, check_name(command.user), command)
+        elif self._chat.name_unsettled(connection):
+            # An earlier frame may still take the binding over: try ours, wait for the outcome.
+            # A name this frame cannot bind is ignored, as a later frame's name always is.
+            try:
+                user: str | None = check_name(command.user) if command.user is not None else None
+            except ChatError:
+                user = None
+            connection = self._chat.bind_user(connection, user, command)
         if self._moderation is not None:
             self._moderation.check_not_muted(connection)
         self._chat.post(connection, command)

@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import ServiceUnavailableError
 from .model import Connection, Message, MessagePage
-from .ratelimit import TatSwap
+from .ratelimit import TokenTake
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -111,6 +111,8 @@ def _connection(values: Mapping[str, Any]) -> Connection:
         role=str(values.get("role", "user")),
         version=int(values.get("v", 1)),
         connected_at=int(values.get("connectedAt", 0)),
+        name_key=values.get("nameKey"),
+        named_at=int(values.get("namedAt", 0)),
     )
 
 
@@ -169,18 +171,40 @@ class DynamoConnectionStore:
         old = response.get("Attributes")
         return _connection(from_item(old)) if old else None
 
-    def bind_user(self, connection_id: str, user: str) -> str:
-        """Bind ``user`` unless a name is bound already; return the bound name."""
+    def bind_user(
+        self, connection_id: str, user: str, *, key: str, now: int, open_after: int
+    ) -> Connection | None:
+        """Bind ``user`` (a v1 frame's name, ``key`` its order key) if no name is bound, or if
+        the bound one came from a later frame (a greater ``nameKey``) and was bound after
+        ``open_after`` (epoch ms: the binding is still open). One conditional write; return the
+        connection as it stands after it (None if it has no item)."""
+        names = {"#id": "connectionId", "#user": "user", "#key": "nameKey", "#at": "namedAt"}
         with _service_errors("UpdateItem"):
-            response = self._client.update_item(
-                TableName=self._table,
-                Key={"connectionId": {"S": connection_id}},
-                UpdateExpression="SET #user = if_not_exists(#user, :user)",
-                ExpressionAttributeNames={"#user": "user"},
-                ExpressionAttributeValues={":user": {"S": user}},
-                ReturnValues="ALL_NEW",
-            )
-        return str(from_item(response["Attributes"])["user"])
+            try:
+                response = self._client.update_item(
+                    TableName=self._table,
+                    Key={"connectionId": {"S": connection_id}},
+                    UpdateExpression="SET #user = :user, #key = :key, #at = :now",
+                    ConditionExpression=(
+                        "attribute_exists(#id) AND (attribute_not_exists(#user)"
+                        " OR (#key > :key AND #at > :open))"
+                    ),
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues={
+                        ":user": {"S": user},
+                        ":key": {"S": key},
+                        ":now": {"N": str(now)},
+                        ":open": {"N": str(open_after)},
+                    },
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except ClientError as err:
+                if not _is_conditional_failure(err):
+                    raise
+                old: Mapping[str, Any] | None = err.response.get("Item")  # type: ignore[assignment]
+                return _connection(from_item(old)) if old else None
+        return _connection(from_item(response["Attributes"]))
 
     def leave(self, connection_id: str) -> Connection | None:
         """Remove the connection's room (it drops out of ByRoom); return the previous state."""
@@ -212,29 +236,39 @@ class DynamoConnectionStore:
         old = response.get("Attributes")
         return _connection(from_item(old)) if old else None
 
-    def swap_rate_tat(
-        self, connection_id: str, *, expected: int | None, now: int, new: int
-    ) -> TatSwap:
-        """Set the rate limiter's ``rlTat`` to ``new`` if it is still ``expected`` (None: absent
-        or not after ``now``); never creates an item. On a failed condition, say what is there."""
-        values: dict[str, Any] = {":new": {"N": str(new)}}
-        names = {"#tat": "rlTat"}
-        if expected is None:
+    def take_rate_token(
+        self, connection_id: str, *, now: int, step: int, latest: int, fresh: bool
+    ) -> TokenTake:
+        """Take a token with one conditional write computed by DynamoDB (never from a value
+        read before) and number the frame; never creates an item. ``fresh``: the bucket is
+        full (``rlTat`` absent or not after ``now``); else it must still hold a token
+        (``now < rlTat <= latest``). On a failed condition, say what is there."""
+        names = {"#tat": "rlTat", "#seq": "seq"}
+        values: dict[str, Any] = {
+            ":now": {"N": str(now)},
+            ":step": {"N": str(step)},
+            ":one": {"N": "1"},
+        }
+        if fresh:
+            update = "SET #tat = :new ADD #seq :one"
+            values[":new"] = {"N": str(now + step)}
+            del values[":step"]
             condition = "attribute_exists(#id) AND (attribute_not_exists(#tat) OR #tat <= :now)"
-            values[":now"] = {"N": str(now)}
             names["#id"] = "connectionId"
         else:
-            condition = "#tat = :expected"
-            values[":expected"] = {"N": str(expected)}
+            update = "SET #tat = #tat + :step ADD #seq :one"
+            condition = "#tat > :now AND #tat <= :latest"
+            values[":latest"] = {"N": str(latest)}
         with _service_errors("UpdateItem"):
             try:
-                self._client.update_item(
+                response = self._client.update_item(
                     TableName=self._table,
                     Key={"connectionId": {"S": connection_id}},
-                    UpdateExpression="SET #tat = :new",
+                    UpdateExpression=update,
                     ConditionExpression=condition,
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues=values,
+                    ReturnValues="UPDATED_NEW",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except ClientError as err:
@@ -242,10 +276,11 @@ class DynamoConnectionStore:
                     raise
                 old: Mapping[str, Any] | None = err.response.get("Item")  # type: ignore[assignment]
                 if not old:
-                    return TatSwap(done=False, exists=False)
+                    return TokenTake(done=False, exists=False)
                 tat = from_item(old).get("rlTat")
-                return TatSwap(done=False, current=int(tat) if tat is not None else None)
-        return TatSwap(done=True)
+                return TokenTake(done=False, current=int(tat) if tat is not None else None)
+        seq = from_item(response.get("Attributes") or {}).get("seq")
+        return TokenTake(done=True, seq=int(seq) if seq is not None else None)
 
     def in_room(self, room: str) -> list[Connection]:
         """Every connection in ``room`` (all pages of the ByRoom index)."""

@@ -20,7 +20,7 @@ from positive_chat.config import (
     ConfigurationError,
     Settings,
 )
-from positive_chat.ratelimit import RateLimit, RateLimitedError, RateLimiter, TatSwap
+from positive_chat.ratelimit import RateLimit, RateLimitedError, RateLimiter, TokenTake
 
 BURST = 3
 PER_SECOND = 2.0
@@ -124,6 +124,7 @@ def test_ratelimit_bucket_is_shared_by_every_execution_environment(
     second = app.Runtime(settings=settings, clients=harness.runtime.clients, clock=StepClock())
     ping(harness, "a-ana", "env1-a")
     ping(harness, "a-ana", "env1-b")
+    second.clock.now = harness.runtime.clock.now  # the second environment's clock agrees
     app.install_runtime(second)
     try:
         assert ping(harness, "a-ana", "env2-a")["type"] == "pong"
@@ -233,32 +234,33 @@ def test_raw_event_with_lambda_context_is_limited(harness: Harness) -> None:
     assert [f["type"] for f in frames] == ["pong"] * BURST + ["error"]
 
 
-class RacingStore:
-    """A bucket store another environment always writes first (every conditional write loses)."""
+class FlippingStore:
+    """A bucket whose environments disagree about the time: each write finds the other case."""
 
     def __init__(self, now: int) -> None:
-        self.tat = now + 10
-        self.swaps = 0
+        self.now = now
+        self.writes = 0
 
-    def swap_rate_tat(
-        self, connection_id: str, *, expected: int | None, now: int, new: int
-    ) -> TatSwap:
-        """Lose the race: the stored arrival time moved on before this write."""
-        del connection_id, expected, now, new
-        self.swaps += 1
-        self.tat += 1
-        return TatSwap(done=False, current=self.tat)
+    def take_rate_token(
+        self, connection_id: str, *, now: int, step: int, latest: int, fresh: bool
+    ) -> TokenTake:
+        """Fail every condition: a full-bucket write finds it partly used, and the reverse."""
+        del connection_id, step, latest
+        self.writes += 1
+        return TokenTake(done=False, current=now + 10 if fresh else now - 10)
 
 
-def test_ratelimit_lost_races_fail_closed() -> None:
-    """If other environments keep winning the bucket, the frame is refused (retryAfter 1)."""
+def test_ratelimit_clock_disagreement_fails_closed_without_looping() -> None:
+    """Only clocks that disagree can make the two writes miss each other; after 8 writes the
+    frame is refused (retryAfter 1) rather than looping. Racing frames never get here: see
+    tests/functional/test_races.py."""
     clock = StepClock()
-    store = RacingStore(clock.now)
+    store = FlippingStore(clock.now)
     limiter = RateLimiter(store, clock, RateLimit(per_second=5, burst=30))
     with pytest.raises(RateLimitedError) as refused:
         limiter.spend("c1")
     assert refused.value.retry_after == 1
-    assert store.swaps == 4
+    assert store.writes == 8
 
 
 def test_ratelimit_retry_after_is_the_wait_for_the_next_token(harness: Harness) -> None:

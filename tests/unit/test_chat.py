@@ -37,10 +37,17 @@ class FakeConnections:
         self.items[connection.connection_id] = connection
         return previous
 
-    def bind_user(self, connection_id: str, user: str) -> str:
-        current = self.items[connection_id]
-        self.items[connection_id] = replace(current, user=current.user or user)
-        return self.items[connection_id].user or user
+    def bind_user(
+        self, connection_id: str, user: str, *, key: str, now: int, open_after: int
+    ) -> Connection | None:
+        current = self.items.get(connection_id)
+        if current is None:
+            return None
+        earlier = current.name_key is not None and current.name_key > key
+        if current.user is None or (earlier and current.named_at > open_after):
+            current = replace(current, user=user, name_key=key, named_at=now)
+            self.items[connection_id] = current
+        return current
 
     def leave(self, connection_id: str) -> Connection | None:
         previous = self.items.get(connection_id)

@@ -30,13 +30,16 @@ class Ledger:
         self.failures: dict[tuple[str, int], int] = {}
         self.mutes: dict[tuple[str, str], int] = {}
 
-    def auth_failures(self, keys: Any, window: int) -> int:
-        return max((self.failures.get((k, window), 0) for k in keys), default=0)
-
-    def count_auth_failure(self, keys: Any, window: int, *, ttl: int) -> int:
+    def reserve_auth_attempt(self, keys: Any, window: int, *, limit: int, ttl: int) -> int | None:
+        if any(self.failures.get((k, window), 0) >= limit for k in keys):
+            return None
         for key in keys:
             self.failures[(key, window)] = self.failures.get((key, window), 0) + 1
-        return self.auth_failures(keys, window)
+        return max(self.failures[(k, window)] for k in keys)
+
+    def release_auth_attempt(self, keys: Any, window: int) -> None:
+        for key in keys:
+            self.failures[(key, window)] -= 1
 
     def muted_until(self, room: str, user: str) -> int | None:
         return self.mutes.get((room, user))
