@@ -64,6 +64,11 @@ class ChatPage:
             has=self.page.locator(".msg-text", has_text=re.compile(f"^{re.escape(text)}$"))
         )
 
+    def written(self, row: Any) -> Any:
+        """The text its author wrote, in a row: the original under a translation, else the text."""
+        original = row.locator(".msg-original-text")
+        return original if original.count() else row.locator(".msg-text")
+
     def message_ids(self) -> list[str]:
         """The message ids of all rows, in page order."""
         ids: list[str] = self.page.eval_on_selector_all(

@@ -56,7 +56,7 @@ CORPUS = [
 ]
 
 # Each payload rides in an ordinary English sentence, so that the language services take it for
-# English (the local cloud cannot translate another language to English, and would hold it).
+# English; the French reader gets it translated (offline, Apertium), the original beside it.
 CONTENTS = [
     f"{payload} Have a lovely day, dear friends, see you all tomorrow!" for payload in CORPUS
 ]
@@ -73,6 +73,8 @@ INJECTED = """
   const found = [];
   for (const el of log.querySelectorAll('*')) {
     const tag = el.tagName.toLowerCase();
+    // The page's own disclosure of a translated message's original text.
+    if (tag === 'details' && el.classList.contains('msg-original')) continue;
     if (['script', 'iframe', 'object', 'embed', 'img', 'video', 'source', 'form', 'input',
          'marquee', 'details', 'math', 'base', 'body', 'style'].includes(tag)) {
       found.push(tag);
@@ -98,9 +100,9 @@ def instrumented(person: ChatPage) -> ChatPage:
 def check_page(person: ChatPage) -> None:
     """Every payload shown literally once; nothing injected; nothing run."""
     for content in CONTENTS:
-        row = person.message(content)
+        row = person.message(content)  # shown as written, or translated with the original
         expect(row).to_have_count(1)
-        expect(row.locator(".msg-text")).to_have_text(content)
+        expect(person.written(row)).to_have_text(content)
     person.page.wait_for_timeout(500)  # give an injected handler every chance to fire
     injected: list[str] = person.page.evaluate(INJECTED)
     assert injected == []
