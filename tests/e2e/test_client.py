@@ -43,7 +43,7 @@ async def test_send_delivers_to_a_second_connected_client(local_cloud: RunningCl
     listener = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "chattools.client", "send", local_cloud.ws_url,
         "--room", room, "--name", "Bo", "--lang", "fr",
-        "--expect", "delivered=Ana", "--expect", "translation=unavailable", "--timeout", str(WAIT),
+        "--expect", "delivered=Ana", "--expect", "translation=translated", "--timeout", str(WAIT),
         *SLOW_MACHINE,
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
@@ -68,7 +68,7 @@ async def test_send_delivers_to_a_second_connected_client(local_cloud: RunningCl
     assert listener.returncode == 0, err.decode()
     delivered = [f for f in frames_of(rest.decode()) if f.get("type") == "message"]
     assert [(f["user"], f["content"], f["textLang"]) for f in delivered] == [
-        ("Ana", POSITIVE, "en")
+        ("Ana", POSITIVE, "fr")
     ]
     ack = next(f for f in frames_of(sender.stdout) if f.get("type") == "ack")
     assert delivered[0]["messageId"] == ack["messageId"]

@@ -66,8 +66,9 @@ async def test_negative_message_flagged_live_approved_and_delivered(
         assert (decided["messageId"], decided["decision"]) == (refused["messageId"], "approved")
         got = await bea.expect("message", lambda f: f["messageId"] == refused["messageId"])
         assert (got["status"], got["content"], got["lang"]) == ("approved", NEGATIVE, "en")
-        # No offline translation: the original, marked as such.
-        assert (got["translation"], got["text"]) == ("unavailable", NEGATIVE)
+        # Translated for the French reader (offline, Apertium), as any published message.
+        assert got["translation"] == "translated"
+        assert got["text"] != NEGATIVE
     finally:
         for client in (mia, ana, bea):
             await client.close()
