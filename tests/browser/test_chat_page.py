@@ -3,6 +3,7 @@ safety, keyboard use and a phone-sized screen."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -188,6 +189,40 @@ def test_reconnect_countdown_and_retry_now(chat: Chat, room: str) -> None:
     expect(detail).to_have_text("")
     person.send("Back after the outage")
     expect(person.message("Back after the outage")).to_have_count(1)
+
+
+def test_gateway_throttle_answer_is_retried_with_the_same_id(chat: Chat, room: str) -> None:
+    """API Gateway's bare "Too Many Requests" (no client id): the page sends the message again,
+    with the same id, and it is published once."""
+    person = chat().open(room=room, lang="en")
+    sent: list[dict[str, Any]] = []
+    throttled = {"done": False}
+
+    def gateway(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("action") == "message":
+                sent.append(frame)
+                if not throttled["done"]:  # the stage throttle takes the first try
+                    throttled["done"] = True
+                    ws.send(json.dumps({"message": "Too Many Requests",
+                                        "connectionId": "c", "requestId": "r"}))
+                    return
+            server.send(message)
+
+        ws.on_message(from_page)
+
+    person.page.route_web_socket(re.compile(r"^wss?://"), gateway)
+    person.page.get_by_label("Your name").fill("Tess")
+    person.page.get_by_role("button", name="Join the room").click()
+    person.wait_connected()
+    person.send("Busy day, but all good here")
+    expect(person.message("Busy day, but all good here")).to_have_count(1)
+    expect(person.page.locator("#outbox li")).to_have_count(0)
+    assert len(sent) == 2
+    assert sent[0]["id"] == sent[1]["id"]
 
 
 MARKUP = "Nice! Tags look like <img src=x onerror=alert(1)> and <script>alert(2)</script> :)"

@@ -75,6 +75,8 @@ const state = {
   unseen: 0,
   blockedUntil: 0,
   limits: { ...settings.limits },
+  gatewayRetries: 0,
+  gatewayTimer: null,
   /** @type {{clientId: string, content: string, state: string, messageId?: string, row?: HTMLElement}[]} */
   outbox: [],
 };
@@ -260,6 +262,10 @@ const HANDLERS = {
 };
 
 function handleFrame(frame) {
+  if (frame && frame.type === undefined && typeof frame.message === 'string') {
+    onGatewayError(frame);
+    return;
+  }
   const handler = HANDLERS[frame.type];
   if (!handler) return; // a newer server's frame this page does not know yet
   try {
@@ -353,6 +359,7 @@ function onMessage(frame) {
 function onAck(frame) {
   const item = outboxItem(frame.id);
   if (!item) return;
+  state.gatewayRetries = 0;
   item.messageId = frame.messageId;
   if (list.has(frame.messageId)) removeFromOutbox(item);
   else setOutboxState(item, 'sent');
@@ -523,12 +530,38 @@ function settleOutbox(message) {
 // A message normally gets its ack within a second or two; past this, check the connection is
 // still alive (a dead one is replaced and the message resent with the same id).
 const ACK_PROBE_MS = 8000;
+// No answer at all this long after sending (the gateway lost it, or answered only with a bare
+// error): send it again with the same client id; the server answers a resend once, never twice.
+const ACK_RESEND_MS = 30000;
+// API Gateway's own answers carry no client id ("Too Many Requests", "Internal server error"):
+// every message still waiting is resent after a growing pause.
+const GATEWAY_RETRY_MS = [1000, 2000, 4000, 8000, 15000];
 
 function sendItem(item) {
   if (socket.send({ action: 'message', content: item.content, id: item.clientId })) {
     setOutboxState(item, 'sending');
+    const sentAt = Date.now();
+    item.sentAt = sentAt;
     setTimeout(() => { if (item.state === 'sending') socket.probe(); }, ACK_PROBE_MS);
+    setTimeout(() => {
+      if (item.state === 'sending' && item.sentAt === sentAt && state.joined) sendItem(item);
+    }, ACK_RESEND_MS);
   }
+}
+
+/** A bare API Gateway error frame: resend what is still waiting, after a growing pause. */
+function onGatewayError(frame) {
+  const waiting = state.outbox.filter((item) => item.state === 'sending');
+  if (waiting.length === 0) return;
+  const delay = GATEWAY_RETRY_MS[Math.min(state.gatewayRetries, GATEWAY_RETRY_MS.length - 1)];
+  state.gatewayRetries += 1;
+  const busy = frame.message === 'Too Many Requests';
+  setText(ui.statusDetail, busy ? 'the server is busy; sending again shortly' : 'sending again shortly');
+  clearTimeout(state.gatewayTimer);
+  state.gatewayTimer = setTimeout(() => {
+    if (!state.joined) return;
+    for (const item of state.outbox) if (item.state === 'sending') sendItem(item);
+  }, delay + Math.floor(Math.random() * 250));
 }
 
 function flushOutbox() {
