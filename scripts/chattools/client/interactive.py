@@ -22,12 +22,55 @@ from chattools.client.errors import ChatClientError
 from chattools.client.languages import language_codes
 
 __all__ = [
-    "COMMANDS", "Command", "CommandTable", "InteractiveOptions", "Session", "run_interactive",
+    "COMMANDS", "Command", "CommandTable", "InteractiveOptions", "LiveOrder", "Session",
+    "run_interactive",
 ]
 
 HISTORY_PAGE = 50
 EOF_GRACE = 2.0  # seconds to keep showing frames after piped input ends
 JOIN_WAIT = 10.0  # seconds a typed message waits for the join in flight
+# A connection's frames run concurrently on the server, so live messages can arrive out of id
+# order: each waits this long for earlier ones still in flight, then they are shown in id order.
+REORDER_WINDOW = 0.3
+
+
+class LiveOrder:
+    """Live ``message`` frames shown in message-id order (the order history has), never in
+    arrival order: each is held ``window`` seconds for earlier messages still in flight. One
+    that arrives after a later message was shown is shown at once, marked as earlier."""
+
+    def __init__(self, window: float = REORDER_WINDOW) -> None:
+        self.window = window
+        self._held: list[tuple[str, float, dict[str, Any]]] = []  # (id, arrived, frame), by id
+        self._shown: str | None = None  # the newest id shown
+
+    def add(self, frame: dict[str, Any], now: float) -> None:
+        """Hold a message frame (sorted in by id)."""
+        entry = (str(frame.get("messageId", "")), now, frame)
+        index = len(self._held)
+        while index > 0 and self._held[index - 1][0] > entry[0]:
+            index -= 1
+        self._held.insert(index, entry)
+
+    def wait(self, now: float) -> float | None:
+        """Seconds until the next frame is due (None: nothing held)."""
+        if not self._held:
+            return None
+        return max(0.0, min(arrived for _, arrived, _ in self._held) + self.window - now)
+
+    def due(self, now: float, *, everything: bool = False) -> list[tuple[dict[str, Any], bool]]:
+        """Frames to show now, in id order, each with True if a later id was already shown:
+        every held frame up to the last one whose wait is over (or all of them)."""
+        ripe = [i for i, (_, arrived, _) in enumerate(self._held) if arrived + self.window <= now]
+        upto = len(self._held) if everything else (ripe[-1] + 1 if ripe else 0)
+        out = []
+        for message_id, _, frame in self._held[:upto]:
+            late = self._shown is not None and message_id < self._shown
+            if not late:
+                self._shown = message_id
+            out.append((frame, late))
+        del self._held[:upto]
+        return out
 
 
 @dataclass(frozen=True)
@@ -262,13 +305,38 @@ async def _type(session: Session, stream: IO[str]) -> bool:
 
 
 async def _show(session: Session) -> None:
-    while True:
-        frame = await session.conn.recv()
-        session.observe(frame)
-        if session.conn.is_heartbeat(frame) or (isinstance(frame, dict)
-                                                 and frame.get("type") == "ack"):
-            continue  # the heartbeat is invisible; a sent message shows when it is delivered
-        session.say(format_frame(frame, session.palette))
+    loop = asyncio.get_running_loop()
+    order = LiveOrder()
+
+    def show_due(*, everything: bool = False) -> None:
+        for held, late in order.due(loop.time(), everything=everything):
+            line = format_frame(held, session.palette)
+            session.say(line + session.palette.dim("  (sent earlier)") if late else line)
+
+    receive: asyncio.Future[Any] | None = None
+    try:
+        while True:
+            if receive is None:
+                receive = asyncio.ensure_future(session.conn.recv())
+            done, _ = await asyncio.wait({receive}, timeout=order.wait(loop.time()))
+            show_due()
+            if not done:
+                continue
+            frame, receive = receive.result(), None
+            session.observe(frame)
+            if session.conn.is_heartbeat(frame) or (isinstance(frame, dict)
+                                                     and frame.get("type") == "ack"):
+                continue  # the heartbeat is invisible; a sent message shows when it is delivered
+            if isinstance(frame, dict) and frame.get("type") == "message":
+                order.add(frame, loop.time())
+                continue
+            if isinstance(frame, dict) and frame.get("type") in ("joined", "history"):
+                show_due(everything=True)  # a new room or page: the held messages come first
+            session.say(format_frame(frame, session.palette))
+    finally:
+        show_due(everything=True)
+        if receive is not None:
+            receive.cancel()
 
 
 async def run_interactive(
