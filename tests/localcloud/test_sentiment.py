@@ -369,3 +369,120 @@ def test_mild_lexicon_negativity_alone_is_neutral_but_a_sad_emoji_is_not() -> No
     """Without hostility, VADER's mild negativity is NEUTRAL; a curated negative cue is not."""
     assert judge("the build was aborted", "en").sentiment == "NEUTRAL"
     assert refused("the build was aborted 😢", "en")
+
+
+# ----------------------------------------------------------------------------- harassment patterns
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "category"),
+    [
+        ("en", "gonna leak your nudes to your whole class", "exposure"),
+        ("en", "I know what time your kids get out of school", "exposure"),
+        ("es", "Voy a pasar tus fotos a todo el grupo", "exposure"),
+        ("fr", "On va balancer ton numéro sur le serveur", "exposure"),
+        ("de", "Ich poste deine Handynummer im Forum", "exposure"),
+        ("it", "Mando il tuo numero a tutti", "exposure"),
+        ("pt", "Vou espalhar tuas fotos na escola", "exposure"),
+        ("en", "come tomorrow if you want to keep your kneecaps", "conditional_threat"),
+        ("es", "Sería una lástima que tu jefe viera esto", "conditional_threat"),
+        ("fr", "Ce serait dommage que ton patron le sache", "conditional_threat"),
+        ("de", "Wäre schade, wenn deine Freundin davon erfährt", "conditional_threat"),
+        ("it", "Sarebbe un peccato se tuo marito lo scoprisse", "conditional_threat"),
+        ("pt", "Seria uma pena se tua namorada soubesse", "conditional_threat"),
+        ("en", "just go hang yourself already", "self_harm"),
+        ("es", "Pégate un tiro", "self_harm"),
+        ("fr", "Va te jeter sous un train", "self_harm"),
+        ("de", "Häng dich auf", "self_harm"),
+        ("it", "Impiccati", "self_harm"),
+        ("pt", "Vai se enforcar logo", "self_harm"),
+        ("en", "they multiply like cockroaches", "dehumanization"),
+        ("es", "Se multiplican como cucarachas", "dehumanization"),
+        ("fr", "Ils pullulent comme des cafards", "dehumanization"),
+        ("de", "Die sind doch alle Ratten", "dehumanization"),
+        ("it", "Sono dei topi, tutti quanti", "dehumanization"),
+        ("pt", "São uns ratos", "dehumanization"),
+        ("en", "girls shouldn't be allowed on the team, back to the kitchen", "sexism"),
+        ("es", "Las mujeres a la cocina", "sexism"),
+        ("fr", "Les meufs ça comprend rien au foot", "sexism"),
+        ("de", "Frauen haben beim Zocken nichts zu suchen", "sexism"),
+        ("it", "Le donne ai fornelli, non in campo", "sexism"),
+        ("pt", "Mulher tem que ficar na cozinha", "sexism"),
+        ("en", "your face looks like a smashed potato", "looks"),
+        ("es", "Con esa jeta mejor no salgas de casa", "looks"),
+        ("fr", "T'as une gueule à faire peur", "looks"),
+        ("de", "Mit der Fresse würde ich nicht rausgehen", "looks"),
+        ("it", "Con quella faccia dovresti stare a casa", "looks"),
+        ("pt", "Com essa cara devia ficar em casa", "looks"),
+    ],
+)
+def test_harassment_without_hostile_words_is_refused(
+    language: str, text: str, category: str
+) -> None:
+    """Doxxing, conditional threats, telling someone to die, dehumanization, sexism, looks."""
+    reading = read(text, language)
+    assert f"hostile:{category}" in reading.reasons
+    assert refused(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "genius move from someone who can't even spell 🙄"),
+        ("en", "brilliant, says the guy with one brain cell"),
+        ("es", "Qué listo, el que suspendió física tres veces"),
+        ("fr", "Bravo, le génie qui sait pas compter 👏👏"),
+        ("de", "Super Idee vom Schlaumeier, der sitzengeblieben ist"),
+        ("it", "Che idea, il luminare bocciato tre volte 🙄"),
+        ("pt", "Que ideia genial de quem reprovou três vezes"),
+    ],
+)
+def test_mock_praise_with_a_stupidity_reference_is_refused(language: str, text: str) -> None:
+    """Sarcasm: praise or 🙄/👏 next to a reference to failure or stupidity."""
+    assert "hostile:sarcasm" in read(text, language).reasons
+    assert refused(text, language)
+
+
+@pytest.mark.parametrize("text", ["nobody wants a f*g here", "shut up f@ggot", "you fag"])
+def test_homophobic_slurs_also_censored_are_refused(text: str) -> None:
+    assert refused(text, "en")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        # look-alikes of the harassment patterns
+        ("en", "post your address for the party invite?"),
+        ("en", "my wife will find out about the surprise party 🎉"),
+        ("en", "rats in the subway again, gross"),
+        ("en", "I have your address, will send the invitation"),
+        ("en", "I know when your daughter's recital is, we'll be there!"),
+        ("en", "bring a helmet, the bike trail is rough"),
+        ("en", "I'm gonna go make a sandwich"),
+        ("en", "wow brilliant, you passed the exam 👏👏"),
+        ("en", "women's football final tonight, can't wait"),
+        ("es", "¿Me pasas tu dirección para mandarte la invitación?"),
+        ("es", "Tírate a la piscina, el agua está genial"),
+        ("fr", "Je vais poster les photos de la soirée dans le groupe"),
+        ("fr", "Les femmes ont gagné le match !"),
+        ("de", "Ich hab deine Adresse für die Einladung"),
+        ("it", "Vai a morire dal ridere con questo video"),
+        ("it", "Le donne hanno vinto la partita"),
+        ("pt", "Vou morrer de rir kkk"),
+        ("pt", "Vou postar as fotos da festa no grupo"),
+        # films, tech, history, sport praise, laughter, gaming
+        ("en", "watched Reservoir Dogs again, what a film"),
+        ("en", "the garbage collector pauses are killing our latency"),
+        ("en", "thousands of soldiers killed in a single day, says the documentary"),
+        ("es", "Ese delantero es una bestia, va a romper la liga"),
+        ("fr", "je suis mort 💀 cette vidéo"),
+        ("fr", "t'inquiète je vous carry les boulets 😎"),
+        ("de", "Am ersten Tag der Schlacht gab es 20.000 Tote"),
+        ("it", "Stasera rivedo Il buono, il brutto, il cattivo"),
+        ("pt", "Esse atacante é um monstro, vai destruir a defesa deles"),
+    ],
+)
+def test_harassment_lookalikes_and_dark_words_in_context_are_not_refused(
+    language: str, text: str
+) -> None:
+    assert not refused(text, language)

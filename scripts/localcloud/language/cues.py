@@ -44,7 +44,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["CUES", "ENGLISH_REWRITES", "HOSTILE_PATTERNS", "NEGATIVE_EMOJI", "POSITIVE_EMOJI"]
+__all__ = [
+    "BENIGN_PATTERNS",
+    "CENSORED_SLURS",
+    "CUES",
+    "ENGLISH_REWRITES",
+    "HOSTILE_PATTERNS",
+    "NEGATIVE_EMOJI",
+    "POSITIVE_EMOJI",
+    "SARCASM",
+    "SARCASM_MARKERS",
+]
 
 Cues = Mapping[str, tuple[str, ...]]
 
@@ -69,6 +79,7 @@ CUES: Mapping[str, Cues] = {
             you're a joke; you are a joke; ur a joke; nobody cares what you think
             no one cares what you think; nobody asked you; crawl back under your rock
             crawl back into your hole; kys; kill yourself
+            faggot*
         """),
         "insults": _split("""
             idiot*; moron*; imbecile*; stupid; dumb; dumbest; retard*; loser*; scum*; scumbag*
@@ -77,6 +88,7 @@ CUES: Mapping[str, Cues] = {
             spineless; coward*; weasel*; worm; maggot*; donkey; brainless; halfwit*; nitwit*
             numpty; muppet; lowlife*; parasite*
             creep*; braindead; tosser*; wanker*; prick*; douche*; dumbass*; degenerate*
+            fag; fags
         """),
         "profanity": _split(
             "fuck*; shit*; damn; damned; dammit; damnit; crap*; bloody hell; wtf; omfg"
@@ -105,6 +117,10 @@ CUES: Mapping[str, Cues] = {
             cake; pizza; food; dish; meal; dessert; cookies; cheese; burger; pasta; recipe
             to die for; dangerously good; sinfully good; laughing; laughter; crying laughing
             lol; lmao; rofl; haha*
+            movie; movies; film; films; watched; rewatched; rewatching; cinema; netflix
+            episode; series; classic; classics; battle; war; history; historical; documentary
+            century; soldiers; striker; defender; defences; defenses; season
+            garbage collector; garbage collection
         """),
         "affection": _split("""
             congrats; congratulations; love you; love ya; proud of you; you did it; made my day
@@ -150,6 +166,8 @@ CUES: Mapping[str, Cues] = {
             concierto; disco; tarta; pastel; paella; jamon; comida; plato; pizza; de muerte
             de vicio; de risa; me muero de risa; para chuparse los dedos; de rechupete
             para morirse; jaja*; me quede loco; bestialidad
+            pelicula*; peliculon; cine; serie; batalla; guerra; historia; documental; soldados
+            delantero; temporada; liga; recolector de basura; garbage collector
         """),
         "affection": _split("""
             te quiero; os quiero; enhorabuena; felicidades; me has hecho reir; genial
@@ -179,6 +197,7 @@ CUES: Mapping[str, Cues] = {
             joyeux anniversaire; une tuerie; de ouf; incroyable; magnifique; cool; mdr; lol
             on a gagne; gagne; top; parfait; bien; bon; bonne; pas de souci; pas de probleme
             tout va bien; j'adore; adore; chouette
+            t'inquiete; t inquiete
         """),
         "negative": _split("""
             triste; horrible; epuise*; decu*; decevant*; nul; annule*; en retard; casse*
@@ -193,10 +212,14 @@ CUES: Mapping[str, Cues] = {
             partie; match; jeu; equipe; but; chanson; concert; album; gateau; fromage; plat
             pizza; repas; a tomber; a se damner; une tuerie; mort de rire; morte de rire; mdr
             ptdr; a mourir de rire; de folie; mortel; mortelle
+            film; films; cinema; serie; bataille; guerre; histoire; documentaire; soldats; joueur
+            attaquant; saison; je suis mort; je suis morte; chui mort
+            garbage collector; ramasse miettes
         """),
         "affection": _split("""
             j'adore; je t'adore; je t'aime; bravo; felicitations; trop fort*; t'es le meilleur
             t'es la meilleure; merci; genial*
+            carry; je vous carry; je te carry
         """),
     },
     "de": {
@@ -241,6 +264,8 @@ CUES: Mapping[str, Cues] = {
             spiel; match; mannschaft; team; tor; lied; song; konzert; album; kuchen; pizza
             essen; gericht; zum niederknien; zum sterben gut; zum reinlegen; vor lachen
             lach mich kaputt; lach mich tot; totgelacht; haha*; zerlegt
+            film; kino; serie; schlacht; krieg; geschichte; doku; dokumentation; soldaten; sturmer
+            saison; abwehr; garbage collector
         """),
         "affection": _split("""
             gluckwunsch; herzlichen gluckwunsch; geschafft; hab dich lieb; ich liebe dich; danke
@@ -283,6 +308,8 @@ CUES: Mapping[str, Cues] = {
             avversari; gol; canzone; concerto; album; pizza; torta; tiramisu; piatto; cibo
             da urlo; da paura; da leccarsi i baffi; da morire; dal ridere; dalle risate
             la fine del mondo; spacca*
+            film; cinema; rivedo; rivisto; serie; battaglia; guerra; storia; documentario; soldati
+            centravanti; attaccante; stagione; difese; garbage collector
         """),
         "affection": _split("""
             troppo forte; ti voglio bene; ti adoro; complimenti; bravo; brava; grande; geniale
@@ -326,6 +353,8 @@ CUES: Mapping[str, Cues] = {
             time; equipe; gol; golaco; musica; show; album; bolo; pastel; comida; prato; pizza
             de comer rezando; de lamber os beicos; de rir; morrendo de rir; morri de rir; kkk*
             fiquei louco; matador*; de morrer de bom
+            filme; filmaco; cinema; serie; batalha; guerra; historia; documentario; soldados
+            atacante; temporada; defesa; garbage collector
         """),
         "affection": _split("""
             parabens; te amo; te adoro; conseguiu; conseguiste; valeu; obrigad*; arrasou
@@ -349,7 +378,7 @@ CUES: Mapping[str, Cues] = {
 # - ``group_hate``: "they are all thieves / criminals / animals" about a group.
 _NOT_EN = r"(?:(?!(?:don't|dont|not|never|won't|didn't|doesn't)\b)[\w']+ )"
 _YOU_EN = r"(?:you|u|ya)"
-HOSTILE_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+_BASE_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "en": {
         "threat": (
             rf"\bi know where {_YOU_EN} (?:live|work|sleep|study|go to school|hang out)\b",
@@ -572,6 +601,419 @@ HOSTILE_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"|terroristas|parasitas|animais|vagabundos|macacos)\b",
         ),
     },
+}
+
+# Harassment the first patterns missed (written after an independent set showed the gaps; the
+# examples in comments are this project's own). Same format as above.
+#
+# - ``exposure``: doxxing and exposure threats — "I'll post your address in the group", "I know
+#   your plate", "I know when your daughter leaves school", "I got your address from the order".
+# - ``conditional_threat``: "if you want to keep your teeth", "would be a shame if your wife
+#   found out", "bring a mouthguard, not joking".
+# - ``self_harm``: telling someone to kill themselves — "go hang yourself", "jump off a bridge",
+#   "better off if you uninstalled".
+# - ``dehumanization``: people as vermin — "breed like rats", "they are cockroaches".
+# - ``sexism``: "women don't belong in football", "back to the kitchen".
+# - ``looks``: "with that face you should wear a bag", "your face looks like".
+_FAMILY_EN = (
+    r"(?:daughter|son|kids?|children|wife|husband|girlfriend|boyfriend|mom|mum|mother|dad"
+    r"|father|family|sister|brother)"
+)
+_WOMEN_EN = r"(?:women|woman|girls|girl|females|female|chicks|ladies)"
+_EXTRA_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "en": {
+        "exposure": (
+            r"\b(?:i'll|ill|i will|i'm going to|im going to|i'm gonna|im gonna|we'll|we will"
+            r"|gonna|i could|i can|i might) (?:post|share|leak|publish|put|drop|send|spread|dox)"
+            r"(?: [\w']+){0,3} (?:your|ur) (?:home |real |full |new |private |work )?(?:address"
+            r"|number|phone|photos?|pics|pictures|nudes|location|details|info|dms|messages"
+            r"|screenshots|ip)\b",
+            r"\bi know (?:your|ur) (?:home address|address|license plate|licence plate"
+            r"|number plate|plate|ip|car|schedule|routine)\b",
+            r"\bi (?:have|got) (?:your|ur) (?:license plate|licence plate|number plate|plate|ip)\b",
+            rf"\bi know (?:when|what time|where|which school) (?:your|ur) {_FAMILY_EN}(?!')"
+            r" (?:leaves?|gets?|finish(?:es)?|walks?|goes|go|comes?|is alone|are alone|is home"
+            r"|are home|sleeps?|parks?|lives?|works?|arrives?|takes?)\b",
+            rf"\bi know where {_YOU_EN} (?:park|shop|train|drink|run|walk)\b",
+            r"\b(?:got|have) (?:your|ur) (?:home )?(?:address|number|ip) (?:from|off|thanks to"
+            r"|via)\b",
+        ),
+        "conditional_threat": (
+            r"\bif (?:you|u) (?:want|wanna|plan|hope|wish) to (?:keep (?:your|ur|all your|all ur)"
+            r" (?:teeth|legs|kneecaps|fingers|face|job)|go home (?:with|in)|walk (?:again|out)"
+            r"|leave (?:in one piece|with)|get home (?:in one piece|with)|stay (?:healthy|safe"
+            r"|in one piece))",
+            r"\b(?:be|it'd be|itd be) a (?:real |damn |big |)?(?:shame|pity) if (?:your|ur|you"
+            r"|someone|somebody) (?:[\w']+ ){0,3}(?:found out|find out|saw|see|learned|heard"
+            r"|got hurt|had an accident|were to|happened)",
+            r"\bbring (?:a |your |ur )?(?:mouthguard|mouth guard|gumshield|helmet|body bag"
+            r"|ambulance|first aid kit)\b[^|]*\b(?:not joking|no joke|not kidding|i'm serious"
+            r"|im serious|you'll need it|youll need it)\b",
+        ),
+        "self_harm": (
+            r"\b(?:go|just|pls|plz|please) (?:hang|kill|shoot|drown|off|end) (?:yourself|urself"
+            r"|your life)\b",
+            r"\b(?:go|just|pls|plz|please|and) (?:die|jump off|throw yourself off|jump in front)\b",
+            r"\bjump (?:off|from) (?:a|the|something) (?:bridge|building|cliff|roof|tall"
+            r"|balcony|window)\b(?![^|]*\b(?:we|lake|river|sea|water|pool)\b)",
+            rf"\bbetter off (?:if (?:you|u) (?:\w+ )?(?:uninstalled|quit|ragequit|disappeared"
+            r"|died|left|were dead|never existed|killed yourself|stopped breathing)|without"
+            rf" {_YOU_EN})\b",
+            r"\band not just the game\b",
+        ),
+        "dehumanization": (
+            r"\b(?:breed|multiply|reproduce|spread|swarm) like (?:rats|rabbits|cockroaches|roaches"
+            r"|vermin|flies|locusts|insects|a plague|the plague|a disease)\b",
+            r"\b(?:they're|theyre|they are|those people are|these people are|you people are"
+            r"|your kind are|their kind are|them all)\b (?:[\w']+ ){0,2}(?:rats|vermin|cockroaches"
+            r"|roaches|a plague|a disease|cancer|monkeys|apes|subhuman|savages|filth|insects)\b",
+            r"\b(?:go|get) back (?:to|in) (?:the|your) (?:jungle|zoo|trees|cage)\b",
+        ),
+        "sexism": (
+            rf"\b{_WOMEN_EN}\b[^|]*\b(?:don't|dont|do not|doesn't|shouldn't|should not|can't"
+            r"|cannot) (?:belong|be allowed|play|understand|talk)\b[^|]*\b(?:comms|football"
+            r"|soccer|games?|gaming|sports?|team|pitch|ranked|esports|here|kitchen)\b",
+            rf"\b{_WOMEN_EN}\b[^|]*\b(?:belong|should (?:stay|be|go back)|back to|get back)"
+            r" (?:in|to|into) the kitchen\b",
+            r"\b(?:go|get|now) (?:make|making) me (?:a|my) sandwich\b",
+            r"\bback to making (?:sandwiches|sandwichs|dinner)\b",
+            r"\b(?:go|get) back (?:in|to|into) the kitchen\b",
+            r"\bgo (?:wash|do) the dishes\b",
+        ),
+        "looks": (
+            r"\bwith (?:that|this|your|ur) (?:face|mug|body|nose|teeth|looks)\b[^|]*\b(?:should"
+            r"|bag|mask|no wonder|nobody|no one|never)\b",
+            r"\b(?:your|ur) (?:face|mug) (?:looks|is) like\b",
+            r"\b(?:paper )?bag (?:on|over) (?:your|ur) (?:head|face)\b",
+            r"\bfat (?:cow|pig|whale|slob|hog|lard|pig)\b",
+        ),
+    },
+    "es": {
+        "exposure": (
+            r"\b(?:voy a|vamos a|pienso|puedo|te voy a) (?:publicar|subir|pasar|filtrar|compartir"
+            r"|poner|difundir|colgar|mandar|ensenar)(?: \w+){0,3} (?:tu|tus) (?:direccion"
+            r"|numero|telefono|foto|fotos|datos|nombre|chats|mensajes|capturas|ip)\b",
+            r"\btengo (?:tu|tus) (?:direccion|numero|telefono|datos|ip|matricula) (?:del|de la"
+            r"|por el|por la|gracias)\b",
+            r"\bse (?:(?!no\b)\w+ ){0,2}(?:tu matricula|donde aparcas|donde dejas el coche"
+            r"|donde estacionas|donde vive tu)\b",
+            r"\bse (?:cuando|a que hora|a que colegio|por donde) (?:\w+ ){0,2}(?:tu|tus) (?:hija"
+            r"|hijo|hijos|hijas|mujer|marido|novia|novio|madre|padre|familia|ninos|hermana)\b",
+        ),
+        "conditional_threat": (
+            r"\bsi quieres (?:volver|irte|llegar|salir|conservar|seguir|mantener)(?: \w+){0,3}"
+            r" (?:con (?:los|tus|todos los) dientes|entero|entera|de una pieza|en una pieza"
+            r"|con vida|andando|sano|sana|los dientes)\b",
+            r"\bseria una (?:pena|lastima) que (?:tu|tus|alguien) (?:\w+ ){0,3}(?:enter\w+"
+            r"|viera\w*|supiera\w*|pasara|vieran)\b",
+            r"\b(?:traete|trae|lleva|llevate|ven con) (?:un |el |tu )?(?:protector bucal|bucal"
+            r"|casco|ambulancia)\b[^|]*\b(?:no es broma|en serio|no bromeo|lo vas a necesitar)\b",
+        ),
+        "self_harm": (
+            r"\b(?:ve a |vete a |anda a )?(?:ahorcarte|ahorcate|pegarte un tiro|pegate un tiro"
+            r"|matarte|suicidarte)\b",
+            r"\b(?:tirate|tirarte|lanzate|lanzarte) (?:de|desde|por) (?:un|una|el|la) (?:puente"
+            r"|edificio|balcon|ventana|barranco|precipicio|azotea|acantilado)\b",
+            r"\b(?:vete|ve|anda) a morir\b",
+            r"\bmejor\b[^|]*\bsi (?:te )?(?:desinstalaras|desinstalases|desaparecieras"
+            r"|te murieras|no existieras|te fueras para siempre)\b",
+        ),
+        "dehumanization": (
+            r"\bse (?:reproducen|multiplican|crian|extienden) como (?:ratas|conejos|cucarachas"
+            r"|plaga|una plaga|la peste|moscas|alimanas|insectos)\b",
+            r"\b(?:son|sois) (?:como )?(?:unas |una |unos )?(?:ratas|cucarachas|plaga|alimanas"
+            r"|monos|escoria|chusma|insectos)\b",
+            r"\b(?:inmigrantes|moros|gitanos|sudacas|negros|panchitos|menas|indios)\b[^|]*\b(?:plaga"
+            r"|ratas|cucarachas|escoria|monos|alimanas)\b",
+            r"\b(?:regresate|vuelvete|vete|regresa|vuelve)(?: \w+){0,2} a (?:tu|la) (?:rancho"
+            r"|choza|selva|jungla|cueva|chabola)\b",
+        ),
+        "sexism": (
+            r"\b(?:las )?(?:mujeres|tias|chicas|nenas|una mujer|las minas)\b[^|]*\b(?:no pintan"
+            r"|no pinta|no saben|no deberian|no deberia|a la cocina|a fregar|a lavar|a planchar)\b",
+            r"\b(?:vete|vuelve|ve|anda|volved|a) (?:a )?(?:la cocina|fregar|fregar los platos"
+            r"|lavar los platos|planchar)\b",
+        ),
+        "looks": (
+            r"\bcon esa (?:cara|jeta|pinta|nariz|careto|facha)\b[^|]*\b(?:deberias|bolsa|normal"
+            r"|nadie|mejor|mascara)\b",
+            r"\btu (?:cara|jeta|careto) (?:parece|es como)\b",
+            r"\buna bolsa en la cabeza\b",
+        ),
+    },
+    "fr": {
+        "exposure": (
+            r"\b(?:je vais|on va|j vais|jvais|je peux) (?:balancer|publier|poster|partager|diffuser"
+            r"|mettre|envoyer|leak|afficher)(?: \w+){0,3} (?:ton|ta|tes) (?:adresse|numero|photos?"
+            r"|nudes|infos|plaque|messages|captures|ip|nom)\b",
+            r"\bj ai (?:ton|ta) (?:adresse|numero|ip|plaque) (?:grace|via|avec|par|de la|du)\b",
+            r"\bje (?:connais|sais) (?:ta plaque|ton immatriculation|ou tu te gares|ou tu gares"
+            r"|ou tu stationnes|ton adresse)\b",
+            r"\bje sais (?:a quelle heure|quand|ou) (?:\w+ ){0,2}(?:ta|ton|tes) (?:fille|fils"
+            r"|enfants|gosses|femme|mari|copine|copain|mere|pere|famille|soeur|frere)\b",
+        ),
+        "conditional_threat": (
+            r"\bsi tu (?:veux|tiens a) (?:rentrer|repartir|garder|partir|sortir|rester)"
+            r"(?: \w+){0,3} (?:un seul morceau|entier|entiere|tes dents|toutes tes dents|vivant"
+            r"|en vie)\b",
+            r"\b(?:serait|ce serait) (?:dommage|bete) que (?:ta|ton|tes|quelqu un) (?:\w+ ){0,3}"
+            r"(?:l apprenne|apprenne|le sache|sache|decouvre|voie|tombe)\b",
+            r"\b(?:ramene|prends|apporte|amene) (?:un |ton |une |ta )?(?:protege dents|casque"
+            r"|ambulance|gouttiere)\b[^|]*\b(?:je rigole pas|sans rire|je plaisante pas|serieux"
+            r"|t en auras besoin)\b",
+        ),
+        "self_harm": (
+            r"\bva (?:te pendre|te tuer|te suicider|te jeter|mourir|crever)\b",
+            r"\b(?:jette toi|saute) (?:d un|du|par la|d une) (?:pont|immeuble|fenetre|falaise|toit"
+            r"|balcon)\b",
+            r"\bmieux\b[^|]*\bsi tu (?:desinstallais|disparaissais|crevais|mourais|existais pas)\b",
+        ),
+        "dehumanization": (
+            r"\b(?:se reproduisent|se multiplient|pullulent) comme (?:des rats|des lapins"
+            r"|des cafards|la peste|des mouches|des insectes|de la vermine)\b",
+            r"\b(?:c est|ce sont|sont) (?:tous )?(?:des rats|des cafards|de la vermine|une vermine"
+            r"|la peste|des singes|une plaie|des insectes)\b",
+            r"\bune vraie vermine\b",
+            r"\b(?:retourne|rentre|va) (?:dans|a) (?:la|ta) (?:jungle|brousse|cage|grotte)\b",
+        ),
+        "sexism": (
+            r"\b(?:les )?(?:femmes|meufs|filles|nanas|une femme|une meuf)\b[^|]*\b(?:rien a faire"
+            r"|a la cuisine|a la vaisselle|au menage|comprennent rien|connaissent rien"
+            r"|comprend rien|connait rien)\b",
+            r"\b(?:retourne|va|file) (?:a|faire) (?:la cuisine|la vaisselle|le menage"
+            r"|tes casseroles|un sandwich)\b",
+        ),
+        "looks": (
+            r"\b(?:t as|tu as|avec) (?:une|ta|cette) (?:tete|gueule|face|tronche) (?:a|de|d)\b",
+            r"\bavec (?:ta|cette|une) (?:tete|gueule|tronche)\b[^|]*\b(?:devrais|sac|masque"
+            r"|personne)\b",
+            r"\bun sac sur la tete\b",
+        ),
+    },
+    "de": {
+        "exposure": (
+            r"\bich (?:stell|stelle|poste|teile|leake|schick|schicke|veroffentliche|verbreite|lade)"
+            r" (?:\w+ ){0,2}(?:deine|dein|deinen) (?:adresse|nummer|handynummer|fotos|bilder"
+            r"|nacktbilder|daten|kennzeichen|nachrichten|screenshots)\b",
+            r"\bich (?:hab|habe|kenne|kenn) (?:deine adresse|dein kennzeichen|deine nummer"
+            r"|deine ip)\b(?! (?:fur|schon|noch)\b)",
+            r"\bich weiss (?:\w+ )?(?:wann|wo|um wie viel uhr) (?:deine|dein) (?:tochter|sohn"
+            r"|kinder|frau|mann|freundin|freund|mutter|vater|familie|schwester|bruder)\b",
+            r"\bich weiss (?:\w+ )?wo (?:du|ihr) (?:parkst|parkt|einkaufst|trainierst)\b",
+        ),
+        "conditional_threat": (
+            r"\bwenn (?:du|ihr) (?:mit allen zahnen|in einem stuck|heil|lebend|gesund|unverletzt)"
+            r"(?: \w+){0,3} (?:heimgehen|heimkommen|nach hause|zuruck|wieder)",
+            r"\b(?:ware|waere) (?:doch |ja )?(?:schade|blod|dumm) wenn (?:deine|dein|jemand)"
+            r" (?:\w+ ){0,3}(?:erfahrt|erfahren|sieht|herausfindet|rausfindet|passiert)\b",
+            r"\bbring (?:\w+ ){0,2}(?:einen |nen |deinen )?(?:mundschutz|zahnschutz|helm"
+            r"|krankenwagen)\b[^|]*\b(?:kein witz|ich mein es ernst|im ernst|ernsthaft)\b",
+        ),
+        "self_harm": (
+            r"\bgeh (?:dich )?(?:aufhangen|erhangen|umbringen|sterben|erschiessen)\b",
+            r"\bhang dich auf\b",
+            r"\bbring dich um\b",
+            r"\bspring (?:doch )?(?:\w+ )?(?:von|aus) (?:einer|einem|der|dem) (?:brucke|hochhaus"
+            r"|dach|fenster|klippe)\b",
+            r"\bbesser\b[^|]*\bwenn du (?:deinstallierst|verschwindest|stirbst|nicht existierst)\b",
+        ),
+        "dehumanization": (
+            r"\b(?:vermehren sich|verbreiten sich) wie (?:ratten|karnickel|kaninchen|kakerlaken"
+            r"|ungeziefer|die pest|fliegen|insekten)\b",
+            r"\b(?:sind|seid) (?:doch |alle |nur )*(?:ratten|kakerlaken|ungeziefer|eine plage"
+            r"|die pest|affen|insekten|viecher)\b",
+            r"\b(?:geh|geht|ab) zuruck (?:in den|auf den) (?:dschungel|baum|zoo)\b",
+        ),
+        "sexism": (
+            r"\b(?:frauen|weiber|madchen|tussis|eine frau)\b[^|]*\b(?:nichts verloren|nichts zu"
+            r" suchen|an den herd|in die kuche|keine ahnung)\b",
+            r"\b(?:ab|zuruck) (?:an den herd|in die kuche)\b",
+        ),
+        "looks": (
+            r"\bmit (?:der|dieser|deiner|so einer) (?:visage|fresse|fratze|gesicht|nase|figur)\b",
+            r"\b(?:tute|sack) uber (?:dem|den) kopf\b",
+            r"\bdein gesicht sieht aus wie\b",
+            r"\bfette (?:kuh|sau|qualle|schlampe)\b",
+        ),
+    },
+    "it": {
+        "exposure": (
+            r"\b(?:pubblico|posto|metto|condivido|diffondo|mando|giro|pubblichero|mettero)"
+            r" (?:\w+ ){0,2}(?:il tuo|la tua|le tue|i tuoi) (?:indirizzo|numero|foto|dati|targa"
+            r"|messaggi|chat|nome)\b",
+            r"\bho il tuo (?:indirizzo|numero|ip) (?:dall|dal|dalla|grazie)\b",
+            r"\b(?:conosco|so) (?:la tua targa|dove parcheggi|dove lasci la macchina"
+            r"|il tuo indirizzo)\b",
+            r"\bso (?:a che ora|quando|dove) (?:\w+ ){0,2}(?:tua|tuo|tuoi) (?:figlia|figlio|figli"
+            r"|moglie|marito|ragazza|ragazzo|madre|padre|famiglia|sorella|fratello)\b",
+        ),
+        "conditional_threat": (
+            r"\bse vuoi (?:tornare|andare|uscire|restare|rimanere|tenerti)(?: \w+){0,3} (?:intero"
+            r"|intera|tutto intero|con tutti i denti|con i denti|vivo|in un pezzo|sano)\b",
+            r"\bsarebbe un (?:peccato|vero peccato) se (?:tua|tuo|tuoi|qualcuno) (?:\w+ ){0,3}"
+            r"(?:scoprisse|sapesse|vedesse|venisse a sapere|lo scoprisse)\b",
+            r"\b(?:portati|porta) (?:il |un |la )?(?:paradenti|casco|ambulanza)\b[^|]*\b(?:non"
+            r" scherzo|sul serio|ti servira)\b",
+        ),
+        "self_harm": (
+            r"\bvai a (?:morire|morire ammazzato|impiccarti|ucciderti|buttarti)\b(?! (?:dal ridere"
+            r"|dalle risate|di noia|di fame|di caldo|di freddo)\b)",
+            r"\b(?:impiccati|ammazzati|sparati|buttati) (?:da|dal|dalla|giu da|sotto)\b",
+            r"\bimpiccati\b",
+            r"\bmeglio\b[^|]*\bse (?:disinstallassi|sparissi|morissi|non esistessi)\b",
+        ),
+        "dehumanization": (
+            r"\b(?:si riproducono|si moltiplicano|proliferano) come (?:i topi|topi|conigli"
+            r"|scarafaggi|la peste|mosche|insetti|ratti)\b",
+            r"\bsono (?:tutti )?(?:dei |degli |una )?(?:topi|ratti|scarafaggi|piaga|peste|scimmie"
+            r"|insetti|bestie|parassiti)\b",
+            r"\b(?:zingari|negri|marocchini|rom|immigrati|stranieri)\b[^|]*\b(?:di merda|ladri"
+            r"|topi|piaga|scimmie|feccia)\b",
+            r"\b(?:torna|tornatene) (?:nella|sulla) (?:giungla|savana|foresta|gabbia)\b",
+        ),
+        "sexism": (
+            r"\b(?:le )?(?:donne|ragazze|femmine|una donna)\b[^|]*\b(?:non c entrano|non capiscono"
+            r"|in cucina|a lavare i piatti|ai fornelli|a stirare)\b",
+            r"\b(?:torna|vai|tornatene) (?:in cucina|a lavare i piatti|ai fornelli|a stirare)\b",
+        ),
+        "looks": (
+            r"\bcon quella (?:faccia|faccia da|testa|faccetta|bocca|pancia)\b[^|]*\b(?:dovresti"
+            r"|sacchetto|sacco|maschera|nessuno)\b",
+            r"\bla tua faccia sembra\b",
+            r"\b(?:un )?(?:sacchetto|sacco) in testa\b",
+        ),
+    },
+    "pt": {
+        "exposure": (
+            r"\b(?:vou|vamos|eu vou) (?:postar|publicar|vazar|divulgar|espalhar|mandar|colocar|por)"
+            r"(?: \w+){0,3} (?:teu|tua|teus|tuas|seu|sua|seus|suas) (?:endereco|numero|telefone"
+            r"|fotos?|nudes|dados|placa|mensagens|prints|ip)\b",
+            r"\btenho (?:teu|tua|seu|sua) (?:endereco|numero|ip|placa) (?:do|da|pelo|pela"
+            r"|gracas)\b",
+            r"\bsei (?:a tua placa|a sua placa|tua placa|sua placa|onde (?:voce |vc |tu )?"
+            r"estaciona\w*)\b",
+            r"\bsei (?:a que horas|quando|onde) (?:\w+ ){0,2}(?:tua|teu|sua|seu) (?:filha|filho"
+            r"|filhos|mulher|esposa|marido|namorada|namorado|mae|pai|familia|irma|irmao)\b",
+        ),
+        "conditional_threat": (
+            r"\bse (?:quiser|quer|quiseres) (?:voltar|ir|sair|ficar|continuar)(?: \w+){0,3}"
+            r" (?:com (?:os|todos os) dentes|inteiro|inteira|vivo|viva|numa peca|em uma peca)\b",
+            r"\bseria uma (?:pena|pena mesmo) se (?:tua|teu|sua|seu|alguem) (?:\w+ ){0,3}"
+            r"(?:descobrisse|soubesse|visse|ficasse sabendo)\b",
+            r"\b(?:traz|traga|leva) (?:um |o |teu |seu )?(?:protetor bucal|capacete|ambulancia)\b"
+            r"[^|]*\b(?:nao e brincadeira|to falando serio|serio|vai precisar)\b",
+        ),
+        "self_harm": (
+            r"\bvai (?:morrer|se matar|se enforcar|te enforcar|se jogar)\b(?! (?:de rir|de fome"
+            r"|de saudade|de vergonha|de calor|de frio|de tedio)\b)",
+            r"\bse (?:enforca|mata)\b",
+            r"\b(?:se joga|te joga|pula) (?:de|da|do) (?:uma|um|a|o) (?:ponte|predio|janela"
+            r"|penhasco|telhado|sacada)\b",
+            r"\bmelhor\b[^|]*\bse (?:voce|vc|tu) (?:desinstalasse|sumisse|morresse"
+            r"|nao existisse)\b",
+        ),
+        "dehumanization": (
+            r"\b(?:se multiplicam|se reproduzem|procriam) como (?:ratos|coelhos|baratas|praga"
+            r"|uma praga|a peste|moscas|insetos)\b",
+            r"\bsao (?:todos )?(?:uns |umas |uma )?(?:ratos|baratas|praga|macacos|insetos"
+            r"|pragas)\b",
+            r"\bmacac\w* (?:\w+ ){0,2}(?:volta|vai|voltem) (?:pra|para|pro) (?:a )?(?:selva"
+            r"|jaula|floresta|africa|arvore)\b",
+            r"\b(?:volta|vai|voltem) (?:pra|para|pro) (?:a )?(?:selva|jaula|arvore)\b",
+        ),
+        "sexism": (
+            r"\b(?:as )?(?:mulheres|mulher|meninas|mina|minas|garotas)\b[^|]*\b(?:nao entende"
+            r"|nao entendem|nao sabe|nao sabem|lugar de mulher|na cozinha|lavar (?:a )?louca"
+            r"|pilotar fogao)\b",
+            r"\b(?:vai|volta|voltem) (?:pra|para) (?:a )?(?:cozinha|louca|pia|lavar (?:a )?louca"
+            r"|pilotar fogao)\b",
+        ),
+        "looks": (
+            r"\bcom (?:essa|esta|aquela) (?:cara|fuca|tromba|barriga)\b[^|]*\b(?:devia|deveria"
+            r"|saco|mascara|ninguem)\b",
+            r"\btua cara parece\b|\bsua cara parece\b",
+            r"\bsaco na cabeca\b",
+            r"\bgorda (?:preguicosa|nojenta|escrota)\b",
+        ),
+    },
+}
+
+# Sarcasm (``hostile:sarcasm``): praise or a sarcasm marker (🙄, 👏) next to a reference to
+# failure or stupidity — "another brilliant idea from the guy who failed maths twice 🙄👏".
+# Per language: (praise, stupidity) regular expressions, matched like the patterns above.
+SARCASM_MARKERS = frozenset("🙄👏")
+SARCASM: Mapping[str, tuple[str, str]] = {
+    "en": (
+        r"\b(?:genius|brilliant|bright|great idea|great plan|smart|einstein|wow|clever)\b",
+        r"\b(?:[0-2]|one|two|a single|your last) brain ?cells?\b|\b(?:failed|flunked|couldn't"
+        r" pass|could not pass|can't pass) (?:\w+ ){0,2}(?:maths|math|school|exam|test|grade"
+        r"|twice|again)\b|\bcan't (?:even )?(?:spell|write|read|count)\b|\bwho (?:couldn't"
+        r"|can't|cannot) (?:spell|write|read|count|tie)\b",
+    ),
+    "es": (
+        r"\b(?:genial|genio|brillante|lumbrera|listo|listillo|einstein|que idea|gran idea)\b",
+        r"\b(?:unica|ultima|una|1|dos|2) neuronas?\b|\bsuspend\w* (?:\w+ ){0,2}(?:dos|tres|2|3)"
+        r" veces\b|\brepit\w* (?:\w+ ){0,2}(?:dos|tres|2|3) veces\b|\bno sabe (?:ni )?(?:escribir"
+        r"|leer|sumar|contar)\b",
+    ),
+    "fr": (
+        r"\b(?:genie|brillant|bravo|lumiere|einstein|intelligent|quelle idee)\b",
+        r"\b(?:sait pas|sais pas|savait pas) (?:ecrire|lire|compter)\b|\bredouble\w* (?:\w+ ){0,2}"
+        r"(?:deux|trois|2|3) fois\b|\b(?:deux|2|un|1|seul) neurones?\b|\brate (?:\w+ ){0,2}bac\b",
+    ),
+    "de": (
+        r"\b(?:genie|genial|toll\w*|brillant\w*|schlau\w*|einstein|super idee|klug\w*)\b",
+        r"\bsitzengeblieben\b|\b(?:zwei|2|eine|1) gehirnzellen?\b|\bkann (?:nicht mal |nicht )"
+        r"(?:schreiben|lesen|rechnen)\b|\bdurchgefallen\b",
+    ),
+    "it": (
+        r"\b(?:geni\w*|brillante|luminare|einstein|che idea|bravo|intelligente)\b",
+        r"\bbocciat\w* (?:\w+ ){0,2}(?:due|tre|2|3) volte\b|\b(?:due|2|un|1) neuron\w*\b"
+        r"|\bnon sa (?:nemmeno |neanche )?(?:scrivere|leggere|contare)\b|\bripetent\w*\b",
+    ),
+    "pt": (
+        r"\b(?:genial|genio|brilhante|inteligente|einstein|que ideia)\b",
+        r"\brepetiu (?:\w+ ){0,2}(?:duas|tres|2|3) vezes\b|\b(?:dois|2|um|1|unico) neuronios?\b"
+        r"|\bnao sabe (?:nem )?(?:escrever|ler|contar)\b|\breprovou (?:\w+ ){0,2}(?:duas|tres)"
+        r" vezes\b",
+    ),
+}
+
+# Benign contexts that need a pattern (matched like :data:`HOSTILE_PATTERNS`): a death toll
+# is news or history ("19,240 British dead on day one", "murieron más de diez mil soldados").
+_TOLL = r"\b(?:\d+|ten|hundreds|thousands|millions|mil|miles|cientos|milliers|millions"
+BENIGN_PATTERNS: Mapping[str, tuple[str, ...]] = {
+    "en": (rf"{_TOLL}|dozens)(?: \w+){{0,3}} (?:dead|killed|deaths|casualties|died|victims)\b",),
+    "es": (
+        rf"{_TOLL}|decenas)(?: \w+){{0,3}} (?:muertos|victimas|fallecidos|bajas)\b",
+        r"\b(?:murieron|fallecieron) (?:\w+ ){0,3}(?:\d+|mil|miles|cientos|decenas)\b",
+    ),
+    "fr": (rf"{_TOLL}|dizaines|centaines)(?: \w+){{0,3}} (?:morts|victimes|tues|deces)\b",),
+    "de": (
+        r"\b(?:\d+|tausende|hunderte|millionen)(?: \w+){0,3} (?:tote|toten|opfer"
+        r"|gefallene)\b",
+    ),
+    "it": (
+        r"\b(?:\d+|migliaia|centinaia|milioni)(?: \w+){0,3} (?:morti|vittime|caduti)\b",
+        r"\b(?:morirono|morti) (?:\w+ ){0,3}(?:\d+|migliaia|centinaia|milioni)\b",
+    ),
+    "pt": (
+        r"\b(?:\d+|milhares|centenas|milhoes|mil)(?: \w+){0,3} (?:mortos|vitimas|baixas)\b",
+        r"\b(?:morreram|morrem) (?:\w+ ){0,3}(?:\d+|milhares|centenas|milhoes|mil)\b",
+    ),
+}
+
+# Censored spellings of slurs ("f*g", "f@ggot"), matched on the folded text before it is split
+# into words (the symbols would be lost).
+CENSORED_SLURS: tuple[str, ...] = (
+    r"(?<!\w)f[\*@#\.\-_]+g(?:s|gots?)?(?!\w)",
+    r"(?<!\w)f[a@4\*][g\*]{2}[o0\*]ts?(?!\w)",
+    r"(?<!\w)f[\*@#]gg?[o0\*]?ts?(?!\w)",
+)
+
+HOSTILE_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    language: {**patterns, **_EXTRA_PATTERNS.get(language, {})}
+    for language, patterns in _BASE_PATTERNS.items()
 }
 
 # English idioms that VADER misreads, rewritten before VADER reads the text (the original or a

@@ -16,10 +16,14 @@ What :func:`judge` looks at (:func:`read` returns it, for tests and the benchmar
    (MIT licence; en, es, fr, de, pt, hi: harassment, hate and threats, with quoted or mentioned
    words discounted) run on the text and on its English translation, and from this project's
    curated cues (:mod:`.cues`: hostile phrases; :data:`.cues.HOSTILE_PATTERNS`, threats,
-   exclusion, wishes of harm and group hate written without a hostile word; and insults, which
-   count as hostile when the text addresses someone). A hostile text is NEGATIVE whatever else it
-   says — except that an insult alone, with warm words and a positive emoji ("you idiot, you did
-   it 😂 congrats!", cue kind ``affection``), is friends teasing and counts as swearing.
+   exclusion, wishes of harm, group hate, doxxing and conditional threats, telling someone to
+   die, dehumanization, sexism and looks written without a hostile word; :data:`.cues.SARCASM`,
+   mock praise next to a reference to stupidity; :data:`.cues.CENSORED_SLURS`; and insults,
+   which count as hostile when the text addresses someone — an insult word aimed at no one is
+   swearing, and nothing at all in a benign context: "garbage collector"). A hostile text is
+   NEGATIVE whatever else it says — except that an insult alone, with warm words and a positive
+   emoji ("you idiot, you did it 😂 congrats!", cue kind ``affection``), is friends teasing and
+   counts as swearing.
 2. **Profanity**: swearing not aimed at anyone (the same packs; ``glin-profanity``'s word lists,
    MIT licence, for the served languages that safetype and the cues do not cover). Weak: a
    swearing text is NEGATIVE unless it is also clearly positive, so a victory cry is not refused.
@@ -28,9 +32,10 @@ What :func:`judge` looks at (:func:`read` returns it, for tests and the benchmar
    words (with negation) and emoji, summed in VADER's units and normalised as VADER does. Where
    there is no English text the cues and emoji are the whole signal; for a language without
    cues only emoji count, and a text without any signal is NEUTRAL. In a **benign context**
-   (cue kind ``benign``: technical talk, games, food idioms, laughter; a file name or link) and
-   without hostility, the lexicon's and the cue words' negativity is not counted: "kill the
-   process", "we destroyed the boss", "de muerte", "mort de rire".
+   (cue kind ``benign``: technical talk, games, sport, films, history, food idioms, laughter;
+   :data:`.cues.BENIGN_PATTERNS`, a death toll; a file name or link) and without hostility, the
+   lexicon's and the cue words' negativity is not counted: "kill the process", "we destroyed the
+   boss", "de muerte", "mort de rire", "Shaun of the Dead".
 
 Labels: hostile → NEGATIVE; profane → POSITIVE when polarity >= ``PROFANE_POSITIVE`` else
 NEGATIVE; otherwise POSITIVE past ``POLARITY_THRESHOLD``, NEGATIVE past ``STRONG_NEGATIVE``
@@ -65,11 +70,15 @@ from localcloud.language.analysis import (
     scored,
 )
 from localcloud.language.cues import (
+    BENIGN_PATTERNS,
+    CENSORED_SLURS,
     CUES,
     ENGLISH_REWRITES,
     HOSTILE_PATTERNS,
     NEGATIVE_EMOJI,
     POSITIVE_EMOJI,
+    SARCASM,
+    SARCASM_MARKERS,
 )
 
 __all__ = [
@@ -173,9 +182,11 @@ def read(text: str, language: str, *, to_english: ToEnglish | None = None) -> Re
     # Hostility: insults (which friends also trade) apart from threats, hate and the like.
     evidence = Evidence()
     evidence.add(*_safetype(text, language, reasons, ""))
+    evidence.add(_censored_slur(text, reasons), 0.0, False)
     if has_cues:
         evidence.add(*_cue_hostility(tokens, language, reasons, ""))
         evidence.add(_pattern_hostility(text, language, reasons, ""), 0.0, False)
+        evidence.add(_sarcasm_hostility(text, language, reasons), 0.0, False)
     elif _glin_hit(text, language, tokens):
         reasons.append("profanity:list")
         evidence.profane = True
@@ -190,6 +201,7 @@ def read(text: str, language: str, *, to_english: ToEnglish | None = None) -> Re
             _TRANSLATION_WEIGHT * translated.hostility,
             _TRANSLATION_WEIGHT * translated.insult,
             translated.profane,
+            translated.mentioned,
         )
 
     if evidence.insult > 0 and _affectionate(text, tokens, language):
@@ -203,6 +215,8 @@ def read(text: str, language: str, *, to_english: ToEnglish | None = None) -> Re
     )
     if benign:
         reasons.append("benign:context")
+    else:  # an insult word aimed at no one is swearing, except in a benign context
+        evidence.profane = evidence.profane or evidence.mentioned
 
     curated = _emoji_valence(text)
     if has_cues:
@@ -237,11 +251,13 @@ class Evidence:
     hostility: float = 0.0
     insult: float = 0.0
     profane: bool = False
+    mentioned: bool = False  # an insult word aimed at no one ("garbage collector", "the ugly")
 
-    def add(self, hostility: float, insult: float, profane: bool) -> None:
+    def add(self, hostility: float, insult: float, profane: bool, mentioned: bool = False) -> None:
         self.hostility = max(self.hostility, hostility)
         self.insult = max(self.insult, insult)
         self.profane = self.profane or profane
+        self.mentioned = self.mentioned or mentioned
 
 
 # --------------------------------------------------------------------------- decision
@@ -352,9 +368,11 @@ def _kind(language: str, kind: str) -> tuple[Phrase, ...]:
 
 def _cue_hostility(
     tokens: Sequence[str], language: str, reasons: list[str], prefix: str
-) -> tuple[float, float, bool]:
-    """(hostility of hostile phrases, hostility of addressed insults, profane) from the cues."""
+) -> tuple[float, float, bool, bool]:
+    """(hostility of hostile phrases, hostility of addressed insults, profane, an insult word
+    aimed at no one) from the cues."""
     hostility = insult = 0.0
+    mentioned = False
     if _find(tokens, _kind(language, "hostile")):
         reasons.append(f"{prefix}hostile:phrase")
         hostility = _HOSTILE_PHRASE
@@ -365,10 +383,11 @@ def _cue_hostility(
             reasons.append(f"{prefix}hostile:insult")
             insult = _ADDRESSED_INSULT
         else:
-            profane = True
+            mentioned = True
+            reasons.append(f"{prefix}insult:unaddressed")
     if profane:
         reasons.append(f"{prefix}profanity:cue")
-    return hostility, insult, profane
+    return hostility, insult, profane, mentioned
 
 
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
@@ -402,6 +421,42 @@ def _pattern_hostility(text: str, language: str, reasons: list[str], prefix: str
     return _HOSTILE_PATTERN if categories else 0.0
 
 
+@cache
+def _compiled_sarcasm(language: str) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    if language not in SARCASM:
+        return None
+    praise, stupidity = SARCASM[language]
+    return re.compile(praise), re.compile(stupidity)
+
+
+def _sarcasm_hostility(text: str, language: str, reasons: list[str]) -> float:
+    """Hostility of mock praise: a reference to failure or stupidity ("2 brain cells", "failed
+    maths twice") with praise words or a sarcasm emoji (🙄, 👏)."""
+    compiled = _compiled_sarcasm(language)
+    if compiled is None:
+        return 0.0
+    praise, stupidity = compiled
+    sentences = _sentences(text, language)
+    if not stupidity.search(sentences):
+        return 0.0
+    if praise.search(sentences) or any(char in SARCASM_MARKERS for char in text):
+        reasons.append("hostile:sarcasm")
+        return _HOSTILE_PATTERN
+    return 0.0
+
+
+_CENSORED = tuple(re.compile(pattern) for pattern in CENSORED_SLURS)
+
+
+def _censored_slur(text: str, reasons: list[str]) -> float:
+    """Hostility of a slur spelled with symbols ("f*g"), which splitting into words loses."""
+    folded = _fold(_URL.sub(" ", text))
+    if any(pattern.search(folded) for pattern in _CENSORED):
+        reasons.append("hostile:slur")
+        return _HOSTILE_PHRASE
+    return 0.0
+
+
 # File names ("crash_report_fatal.log"): their words are labels, not the author's feelings.
 _FILE_NAME = re.compile(
     r"\b[\w-]+\.(?:pdf|txt|log|zip|png|jpe?g|gif|docx?|xlsx?|pptx?|csv|json|ya?ml|py|js|ts|sh"
@@ -410,10 +465,17 @@ _FILE_NAME = re.compile(
 )
 
 
+@cache
+def _benign_patterns(language: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(pattern) for pattern in BENIGN_PATTERNS.get(language, ()))
+
+
 def _benign(text: str, tokens: Sequence[str], language: str) -> bool:
     """Whether the text talks about something (code, a game, food, a joke) where negative-looking
     words are neutral or praise (:mod:`.cues`, ``benign``), or names a file or a link."""
     if language in CUES and _find(tokens, _kind(language, "benign")):
+        return True
+    if any(pattern.search(_sentences(text, language)) for pattern in _benign_patterns(language)):
         return True
     return bool(_FILE_NAME.search(text) or _URL.search(text))
 
