@@ -628,15 +628,15 @@ _EXTRA_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"(?: [\w']+){0,3} (?:your|ur) (?:home |real |full |new |private |work )?(?:address"
             r"|number|phone|photos?|pics|pictures|nudes|location|details|info|dms|messages"
             r"|screenshots|ip)\b",
-            r"\bi know (?:your|ur) (?:home address|address|license plate|licence plate"
-            r"|number plate|plate|ip|car|schedule|routine)\b",
+            r"\bi know (?:your|ur) (?:license plate|licence plate|number plate|plate|ip)\b",
             r"\bi (?:have|got) (?:your|ur) (?:license plate|licence plate|number plate|plate|ip)\b",
             rf"\bi know (?:when|what time|where|which school) (?:your|ur) {_FAMILY_EN}(?!')"
             r" (?:leaves?|gets?|finish(?:es)?|walks?|goes|go|comes?|is alone|are alone|is home"
             r"|are home|sleeps?|parks?|lives?|works?|arrives?|takes?)\b",
             rf"\bi know where {_YOU_EN} (?:park|shop|train|drink|run|walk)\b",
             r"\b(?:got|have) (?:your|ur) (?:home )?(?:address|number|ip) (?:from|off|thanks to"
-            r"|via)\b",
+            r"|via) (?:the|that|this|your|ur) (?:\w+ )?(?:order|delivery|receipt|package|parcel"
+            r"|invoice|form|signup|ticket)\b",
         ),
         "conditional_threat": (
             r"\bif (?:you|u) (?:want|wanna|plan|hope|wish) to (?:keep (?:your|ur|all your|all ur)"
@@ -694,7 +694,8 @@ _EXTRA_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"|poner|difundir|colgar|mandar|ensenar)(?: \w+){0,3} (?:tu|tus) (?:direccion"
             r"|numero|telefono|foto|fotos|datos|nombre|chats|mensajes|capturas|ip)\b",
             r"\btengo (?:tu|tus) (?:direccion|numero|telefono|datos|ip|matricula) (?:del|de la"
-            r"|por el|por la|gracias)\b",
+            r"|por el|por la|gracias al?) (?:\w+ )?(?:pedido|envio|paquete|factura|recibo"
+            r"|entrega|formulario|ticket)\b",
             r"\bse (?:(?!no\b)\w+ ){0,2}(?:tu matricula|donde aparcas|donde dejas el coche"
             r"|donde estacionas|donde vive tu)\b",
             r"\bse (?:cuando|a que hora|a que colegio|por donde) (?:\w+ ){0,2}(?:tu|tus) (?:hija"
@@ -722,7 +723,7 @@ _EXTRA_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"\bse (?:reproducen|multiplican|crian|extienden) como (?:ratas|conejos|cucarachas"
             r"|plaga|una plaga|la peste|moscas|alimanas|insectos)\b",
             r"\b(?:son|sois) (?:como )?(?:unas |una |unos )?(?:ratas|cucarachas|plaga|alimanas"
-            r"|monos|escoria|chusma|insectos)\b",
+            r"|monos|escoria|chusma|insectos)\b(?! de (?:biblioteca|laboratorio|gimnasio))",
             r"\b(?:inmigrantes|moros|gitanos|sudacas|negros|panchitos|menas|indios)\b[^|]*\b(?:plaga"
             r"|ratas|cucarachas|escoria|monos|alimanas)\b",
             r"\b(?:regresate|vuelvete|vete|regresa|vuelve)(?: \w+){0,2} a (?:tu|la) (?:rancho"
@@ -746,9 +747,10 @@ _EXTRA_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"\b(?:je vais|on va|j vais|jvais|je peux) (?:balancer|publier|poster|partager|diffuser"
             r"|mettre|envoyer|leak|afficher)(?: \w+){0,3} (?:ton|ta|tes) (?:adresse|numero|photos?"
             r"|nudes|infos|plaque|messages|captures|ip|nom)\b",
-            r"\bj ai (?:ton|ta) (?:adresse|numero|ip|plaque) (?:grace|via|avec|par|de la|du)\b",
+            r"\bj ai (?:ton|ta) (?:adresse|numero|ip|plaque) (?:grace a|via|avec|par|de) (?:la|ta"
+            r"|le|ton|ce|cette)? ?(?:commande|livraison|colis|facture|recu|formulaire|ticket)\b",
             r"\bje (?:connais|sais) (?:ta plaque|ton immatriculation|ou tu te gares|ou tu gares"
-            r"|ou tu stationnes|ton adresse)\b",
+            r"|ou tu stationnes)\b",
             r"\bje sais (?:a quelle heure|quand|ou) (?:\w+ ){0,2}(?:ta|ton|tes) (?:fille|fils"
             r"|enfants|gosses|femme|mari|copine|copain|mere|pere|famille|soeur|frere)\b",
         ),
@@ -795,8 +797,10 @@ _EXTRA_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"\bich (?:stell|stelle|poste|teile|leake|schick|schicke|veroffentliche|verbreite|lade)"
             r" (?:\w+ ){0,2}(?:deine|dein|deinen) (?:adresse|nummer|handynummer|fotos|bilder"
             r"|nacktbilder|daten|kennzeichen|nachrichten|screenshots)\b",
-            r"\bich (?:hab|habe|kenne|kenn) (?:deine adresse|dein kennzeichen|deine nummer"
-            r"|deine ip)\b(?! (?:fur|schon|noch)\b)",
+            r"\bich (?:kenne|kenn) (?:dein kennzeichen|deine ip)\b",
+            r"\bich (?:hab|habe) (?:deine|dein) (?:adresse|nummer|ip|kennzeichen) (?:von|aus)"
+            r" (?:der|dem|deiner|deinem) \w*(?:bestellung|lieferung|paket|rechnung|quittung"
+            r"|formular)\b",
             r"\bich weiss (?:\w+ )?(?:wann|wo|um wie viel uhr) (?:deine|dein) (?:tochter|sohn"
             r"|kinder|frau|mann|freundin|freund|mutter|vater|familie|schwester|bruder)\b",
             r"\bich weiss (?:\w+ )?wo (?:du|ihr) (?:parkst|parkt|einkaufst|trainierst)\b",
@@ -841,9 +845,9 @@ _EXTRA_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"\b(?:pubblico|posto|metto|condivido|diffondo|mando|giro|pubblichero|mettero)"
             r" (?:\w+ ){0,2}(?:il tuo|la tua|le tue|i tuoi) (?:indirizzo|numero|foto|dati|targa"
             r"|messaggi|chat|nome)\b",
-            r"\bho il tuo (?:indirizzo|numero|ip) (?:dall|dal|dalla|grazie)\b",
-            r"\b(?:conosco|so) (?:la tua targa|dove parcheggi|dove lasci la macchina"
-            r"|il tuo indirizzo)\b",
+            r"\bho il tuo (?:indirizzo|numero|ip) (?:dall|dal|dalla|grazie all?) (?:\w+ )?"
+            r"(?:ordine|consegna|pacco|fattura|ricevuta|modulo)\b",
+            r"\b(?:conosco|so) (?:la tua targa|dove parcheggi|dove lasci la macchina)\b",
             r"\bso (?:a che ora|quando|dove) (?:\w+ ){0,2}(?:tua|tuo|tuoi) (?:figlia|figlio|figli"
             r"|moglie|marito|ragazza|ragazzo|madre|padre|famiglia|sorella|fratello)\b",
         ),
@@ -866,7 +870,7 @@ _EXTRA_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"\b(?:si riproducono|si moltiplicano|proliferano) come (?:i topi|topi|conigli"
             r"|scarafaggi|la peste|mosche|insetti|ratti)\b",
             r"\bsono (?:tutti )?(?:dei |degli |una )?(?:topi|ratti|scarafaggi|piaga|peste|scimmie"
-            r"|insetti|bestie|parassiti)\b",
+            r"|insetti|bestie|parassiti)\b(?! di (?:biblioteca|laboratorio))",
             r"\b(?:zingari|negri|marocchini|rom|immigrati|stranieri)\b[^|]*\b(?:di merda|ladri"
             r"|topi|piaga|scimmie|feccia)\b",
             r"\b(?:torna|tornatene) (?:nella|sulla) (?:giungla|savana|foresta|gabbia)\b",
@@ -889,7 +893,7 @@ _EXTRA_PATTERNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"(?: \w+){0,3} (?:teu|tua|teus|tuas|seu|sua|seus|suas) (?:endereco|numero|telefone"
             r"|fotos?|nudes|dados|placa|mensagens|prints|ip)\b",
             r"\btenho (?:teu|tua|seu|sua) (?:endereco|numero|ip|placa) (?:do|da|pelo|pela"
-            r"|gracas)\b",
+            r"|gracas ao) (?:\w+ )?(?:pedido|entrega|pacote|nota|recibo|formulario)\b",
             r"\bsei (?:a tua placa|a sua placa|tua placa|sua placa|onde (?:voce |vc |tu )?"
             r"estaciona\w*)\b",
             r"\bsei (?:a que horas|quando|onde) (?:\w+ ){0,2}(?:tua|teu|sua|seu) (?:filha|filho"
