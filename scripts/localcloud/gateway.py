@@ -33,6 +33,9 @@ Parity notes (what API Gateway does, and what this emulator does):
   ``$connect`` and client frame of the stage, as API Gateway's. Past it a handshake is refused
   with HTTP 429 and a frame is answered ``{"message": "Too Many Requests", "connectionId": ...,
   "requestId": ...}`` without invoking anything. ``$disconnect`` is never throttled.
+- ``requestTimeEpoch``: one connection's frames get strictly increasing values (a frame read in
+  the same millisecond as the one before gets the next one), as the frames come in order on one
+  socket; AWS may stamp two frames of a connection with the same millisecond.
 - Stop: every frame already received is invoked, then its connection's ``$disconnect``
   (invocations queue first in, first out), within the function timeout + 5 s + 0.1 s per
   invocation in flight when the stop began.
@@ -153,6 +156,7 @@ class _Connection:
     close_code: int | None = None  # set when the gateway closes the socket itself
     close_reason: str = ""
     timer: asyncio.TimerHandle | None = None
+    last_request_ms: int = 0  # the requestTimeEpoch of its latest frame
 
 
 def _error_response(status: int, error_type: str, message: str | None) -> web.Response:
@@ -557,9 +561,14 @@ class Gateway:
         runtime = self._route_runtime.get(route)
         if runtime is None:  # a route without an integration: nothing to invoke
             return
+        # A connection's frames get strictly increasing receive times: this event loop can read
+        # several queued frames in one millisecond after a stall of its own, and the chat orders
+        # a sender's messages by this time (docs/reliability.md, "Ordering").
+        conn.last_request_ms = max(int(time.time() * 1000), conn.last_request_ms + 1)
         event = events.message_event(
             conn.info, route_key=route, body=body, is_base64=is_base64,
-            request_id=request_id, message_id=events.new_request_id(), now_s=time.time(),
+            request_id=request_id, message_id=events.new_request_id(),
+            now_s=(conn.last_request_ms + 0.5) / 1000,  # half a ms: no float rounding down
         )
         runtime.submit(event, _MessageDone(self, conn, route, request_id))
 
