@@ -110,7 +110,7 @@ CUES: Mapping[str, Cues] = {
             cron; pipeline*; deploy*; redeploy*; stack; terraform; script*; log; logs; traceback
             stacktrace; segfault; segmentation; exception*; bug; bugs; debug*; test; tests; branch
             commit*; repo; code; tmux; session; terminal; command; query; migration*; daemon
-            service; vm; cluster*; database*; cache; tab; tabs; browser; compil*; kernel; worker*
+            vm; cluster*; database*; cache; tab; tabs; browser; compil*; kernel; worker*
             thread*; instance*; node; git; lint*; api; endpoint*; timeout*; restart*; reboot*
             boss; level; raid; match; game; games; gg; opponent*; team; league; tournament
             striker; goal; goals; karaoke; song; album; track; gig; concert; trailer; record
