@@ -37,7 +37,15 @@ from .moderation_store import DynamoModerationLedger, DynamoModeratorSessions, D
 from .outbox import Outbox
 from .parameters import SsmSecret, UnconfiguredSecret
 from .ratelimit import RateLimit, RateLimiter
-from .resilience import OPEN, CallPolicy, Deadline, DeadlineSlot, ResiliencePolicy, ServiceGuard
+from .resilience import (
+    OPEN,
+    CallPolicy,
+    Deadline,
+    DeadlineSlot,
+    ResiliencePolicy,
+    ServiceGuard,
+    bind_to_invocation,
+)
 from .router import Router
 from .store import DynamoConnectionStore, DynamoMessageStore, DynamoTopicStore
 
@@ -214,6 +222,9 @@ class Runtime:
     def __post_init__(self) -> None:
         settings, clients = self.settings, self.clients
         self.deadlines = DeadlineSlot()
+        # Every DynamoDB attempt (the idempotency layer's too) stays clear of the function
+        # timeout; so does every @connections post (resilience.bind_to_invocation).
+        bind_to_invocation(clients.dynamodb, self.deadlines, self.resilience.storage_reserve)
         self.comprehend_guard = self._guard("comprehend", self.resilience.comprehend)
         self.translate_guard = self._guard("translate", self.resilience.translate)
         for client in (clients.comprehend, clients.translate):
@@ -236,7 +247,9 @@ class Runtime:
             expires_after_seconds=settings.idempotency_seconds,
         )
         self.connections_apis = ConnectionsApiFactory(
-            clients.management_api,
+            lambda endpoint: bind_to_invocation(
+                clients.management_api(endpoint), self.deadlines, self.resilience.answer_reserve
+            ),
             region=settings.region,
             endpoint_override=settings.connections_endpoint,
         )
@@ -263,6 +276,10 @@ class Runtime:
     def deadline_for(self, context: LambdaContext) -> Deadline:
         """The language calls' deadline of an invocation (see resilience.Deadline)."""
         return Deadline.from_context(context, self.resilience, self.monotonic)
+
+    def ending_for(self, context: LambdaContext) -> Deadline:
+        """When an invocation times out (every other client keeps its reserve before it)."""
+        return Deadline.ending(context, self.monotonic)
 
     def router_for(self, event: Mapping[str, Any]) -> Router:
         """A router whose replies go to the event's API stage."""
@@ -350,5 +367,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """API Gateway WebSocket proxy events: $connect, $disconnect and every frame."""
     runtime = _current_runtime()
     runtime.once.register(context)
-    with runtime.deadlines.running(runtime.deadline_for(context)):
+    with runtime.deadlines.running(runtime.deadline_for(context), runtime.ending_for(context)):
         return runtime.router_for(event).resolve(event)

@@ -46,10 +46,12 @@ __all__ = [
     "CallRefused",
     "CircuitBreaker",
     "Deadline",
+    "DeadlineExceeded",
     "DeadlineSlot",
     "RemainingTime",
     "ResiliencePolicy",
     "ServiceGuard",
+    "bind_to_invocation",
     "is_transient",
 ]
 
@@ -133,6 +135,10 @@ class ResiliencePolicy:
 
     reserve: float = 2.0  # seconds kept, after the language calls, to store and answer
     language_budget: float = 10.0  # seconds from the invocation's start for language calls
+    # Seconds before the function times out that no DynamoDB attempt may reach (time to answer
+    # the sender after a failed write), and that no @connections attempt may reach.
+    storage_reserve: float = 0.75
+    answer_reserve: float = 0.2
     comprehend: CallPolicy = field(default_factory=CallPolicy)
     translate: CallPolicy = field(default_factory=lambda: CallPolicy(breaker_threshold=5))
 
@@ -174,6 +180,13 @@ class Deadline:
         return cls(now + min(remaining - policy.reserve, policy.language_budget), clock)
 
     @classmethod
+    def ending(
+        cls, context: RemainingTime, clock: Callable[[], float] = time.monotonic
+    ) -> Deadline:
+        """When the invocation itself times out (the context's whole remaining time)."""
+        return cls(clock() + context.get_remaining_time_in_millis() / 1000.0, clock)
+
+    @classmethod
     def unlimited(cls) -> Deadline:
         """No deadline (outside an invocation: scripts, benchmarks)."""
         return cls(float("inf"))
@@ -184,28 +197,78 @@ class Deadline:
 
 
 class DeadlineSlot:
-    """The deadline of the invocation running in this execution environment.
+    """The deadlines of the invocation running in this execution environment.
 
     Lambda runs one invocation at a time per environment; the adapters are built once per
-    environment and read the current deadline here (from the fan-out and translate pools' threads
-    too, so this is deliberately not thread-local).
+    environment and read the current deadlines here (from the fan-out and translate pools'
+    threads too, so this is deliberately not thread-local). ``current`` is the language calls'
+    deadline; ``ending`` is when the invocation itself ends (the function timeout), which every
+    other client (DynamoDB, SSM, @connections) keeps clear of by its own reserve
+    (:func:`bind_to_invocation`).
     """
 
     def __init__(self) -> None:
         self._current = Deadline.unlimited()
+        self._ending = Deadline.unlimited()
 
     def current(self) -> Deadline:
-        """The running invocation's deadline (unlimited between invocations)."""
+        """The running invocation's language deadline (unlimited between invocations)."""
         return self._current
 
+    def ending(self) -> Deadline:
+        """When the running invocation times out (unlimited between invocations)."""
+        return self._ending
+
     @contextmanager
-    def running(self, deadline: Deadline) -> Iterator[Deadline]:
-        """Use ``deadline`` for the duration of one invocation."""
+    def running(self, deadline: Deadline, ending: Deadline | None = None) -> Iterator[Deadline]:
+        """Use ``deadline`` (and the invocation's ``ending``) for the duration of one invocation."""
         self._current = deadline
+        self._ending = ending or Deadline.unlimited()
         try:
             yield deadline
         finally:
             self._current = Deadline.unlimited()
+            self._ending = Deadline.unlimited()
+
+
+class DeadlineExceeded(BotoCoreError):
+    """No attempt was started: the invocation would time out before it could finish."""
+
+    fmt = "No time left for {operation}: {seconds_left} s before the invocation's own reserve"
+
+
+# Less than this left (after the reserve): no attempt is started at all.
+_MIN_ATTEMPT_SECONDS = 0.05
+
+
+def bind_to_invocation(client: Any, slot: DeadlineSlot, reserve: float) -> Any:
+    """Keep every attempt of ``client`` (botocore's retries included) inside the invocation.
+
+    Before each attempt (botocore's ``before-send``): with less than ``reserve`` seconds plus a
+    sliver left before the function times out, the attempt is not sent and ``DeadlineExceeded``
+    (a BotoCoreError, which botocore does not retry and the adapters treat as the service
+    failing) is raised; otherwise the attempt's read timeout is cut to what is left. So a slow
+    DynamoDB or @connections ends as the caller's fallback (SERVICE_UNAVAILABLE with the client
+    id, a delivery skipped) while there is still time to answer, never as a Lambda timeout.
+    Returns ``client``.
+    """
+    service = client.meta.service_model.service_id.hyphenize()
+    configured = client.meta.config.read_timeout
+
+    def before_send(request: Any, **_: Any) -> None:
+        left = slot.ending().left() - reserve
+        if left < _MIN_ATTEMPT_SECONDS:
+            operation = getattr(request, "context", {}).get("operation_name") or service
+            raise DeadlineExceeded(operation=operation, seconds_left=round(left + reserve, 3))
+        context = getattr(request, "context", None)
+        if REQUEST_TIMEOUTS and context is not None and left < configured:
+            current = context.get("read_timeout")
+            context["read_timeout"] = left if current is None else min(current, left)
+
+    client.meta.events.register(
+        f"before-send.{service}", before_send, unique_id=f"positive-chat-invocation-{id(slot)}"
+    )
+    return client
 
 
 # --- Circuit breaker ----------------------------------------------------------------------------

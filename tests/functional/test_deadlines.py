@@ -381,3 +381,72 @@ def test_breaker_is_not_opened_by_answers_about_the_request(
         post_as_ana(harness, f"m{n}")
     assert fake.count("TranslateText") == 10  # one attempt each: no retry of a 400
     assert fake.runtime.translate_guard.breaker.state == CLOSED
+
+
+# ------------------------------------------------- DynamoDB and @connections: the invocation's end
+
+
+def _bound_client(service: str, url: str, slot: Any, reserve: float) -> Any:
+    import boto3
+    from botocore.config import Config
+    from positive_chat.resilience import bind_to_invocation
+
+    client = boto3.client(
+        service,
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"mode": "standard", "max_attempts": 3}, read_timeout=10,
+                      connect_timeout=1),
+    )
+    return bind_to_invocation(client, slot, reserve)
+
+
+@pytest.mark.parametrize("service", ["dynamodb", "apigatewaymanagementapi"])
+def test_deadline_slow_dynamodb_or_connections_ends_before_the_invocation(service: str) -> None:
+    """A DynamoDB (or @connections) endpoint that hangs: botocore's attempts are cut to the time
+    left before the function's timeout less the reserve, and none starts after it."""
+    from botocore.exceptions import BotoCoreError
+    from positive_chat.resilience import Deadline, DeadlineSlot
+
+    slow = SlowService(8.0, {})
+    try:
+        slot = DeadlineSlot()
+        client = _bound_client(service, slow.url, slot, reserve=0.75)
+        started = time.monotonic()
+        call = (
+            (lambda: client.get_item(TableName="t", Key={"pk": {"S": "x"}}))
+            if service == "dynamodb"
+            else (lambda: client.post_to_connection(ConnectionId="abc=", Data=b"{}"))
+        )
+        with (
+            slot.running(Deadline.unlimited(), Deadline(started + 1.5)),
+            pytest.raises(BotoCoreError),
+        ):
+            call()
+        elapsed = time.monotonic() - started
+    finally:
+        slow.close()
+    assert elapsed < 1.5 - 0.75 + 0.3  # inside the invocation, with its reserve to answer
+    assert 1 <= len(slow.requests) <= 2  # botocore's retries stop at the deadline too
+
+
+def test_deadline_no_time_left_sends_no_dynamodb_request() -> None:
+    """Already inside the reserve: no attempt is sent; DeadlineExceeded says so at once."""
+    from positive_chat.resilience import Deadline, DeadlineExceeded, DeadlineSlot
+
+    slow = SlowService(8.0, {})
+    try:
+        slot = DeadlineSlot()
+        client = _bound_client("dynamodb", slow.url, slot, reserve=0.75)
+        with (
+            slot.running(Deadline.unlimited(), Deadline(time.monotonic() + 0.5)),
+            pytest.raises(DeadlineExceeded),
+        ):
+            client.get_item(TableName="t", Key={"pk": {"S": "x"}})
+        # Between invocations there is no deadline: the same client sends again.
+        assert slot.ending().left() == float("inf")
+    finally:
+        slow.close()
+    assert slow.requests == []
