@@ -225,6 +225,8 @@ class Runtime:
         # Every DynamoDB attempt (the idempotency layer's too) stays clear of the function
         # timeout; so does every @connections post (resilience.bind_to_invocation).
         bind_to_invocation(clients.dynamodb, self.deadlines, self.resilience.storage_reserve)
+        if clients.ssm is not None:  # the moderator secret, read on a sign-in
+            bind_to_invocation(clients.ssm, self.deadlines, self.resilience.storage_reserve)
         self.comprehend_guard = self._guard("comprehend", self.resilience.comprehend)
         self.translate_guard = self._guard("translate", self.resilience.translate)
         for client in (clients.comprehend, clients.translate):
