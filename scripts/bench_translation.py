@@ -49,6 +49,11 @@ LEGS = [("en", "es"), ("es", "en"), ("es", "fr"), ("fr", "es"), ("es", "pt"), ("
         ("es", "it"), ("it", "es")]  # fmt: skip
 
 
+def _fresh(i: int) -> str:
+    """The i-th message, made unique: the translator remembers answers it has given."""
+    return f"{MESSAGES[i % len(MESSAGES)]} Take {i}."
+
+
 def _percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -87,7 +92,7 @@ def warm(count: int) -> list[str]:
         for source, target, label in (("en", "es", "direct"), ("en", "fr", "pivoted")):
             translator.translate(MESSAGES[0], source, target)
             samples = [
-                _timed(translator.translate, MESSAGES[i % len(MESSAGES)], source, target)
+                _timed(translator.translate, _fresh(i), source, target)
                 for i in range(count)
             ]
             rows.append(_row(f"in process, {label} ({source}->{target})", samples))
@@ -120,7 +125,7 @@ def _through_boto3(count: int) -> list[str]:
             samples = [
                 _timed(
                     client.translate_text,
-                    Text=MESSAGES[i % len(MESSAGES)],
+                    Text=_fresh(i),
                     SourceLanguageCode=source,
                     TargetLanguageCode=target,
                 )
@@ -135,7 +140,7 @@ def _through_boto3(count: int) -> list[str]:
 def spawned(count: int) -> list[str]:
     samples = []
     for i in range(count):
-        text = MESSAGES[i % len(MESSAGES)]
+        text = _fresh(i)
         samples.append(
             _timed(
                 subprocess.run,
@@ -158,7 +163,7 @@ def throughput(seconds: float) -> list[str]:
         def run(pair: tuple[str, str], counter: list[int], stop: float) -> None:
             i = 0
             while time.perf_counter() < stop:
-                translator.translate(MESSAGES[i % len(MESSAGES)], *pair)
+                translator.translate(_fresh(i), *pair)
                 i += 1
             counter.append(i)
 

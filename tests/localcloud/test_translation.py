@@ -251,7 +251,7 @@ def test_idle_pipelines_are_closed_and_started_again_on_use() -> None:
             time.sleep(0.1)
         assert translator.live() == []
         assert list(_group_members(pid)) == []  # every program of the pipeline has exited
-        assert translator.translate("hello", "en", "es")
+        assert translator.translate("hello again", "en", "es")
         assert translator.live() == ["eng-spa"]
     finally:
         translator.close()
@@ -261,8 +261,9 @@ def test_live_pipelines_are_bounded() -> None:
     """At most ``max_pipelines`` run at once, least recently used closed first."""
     translator = Translator(max_pipelines=2)
     try:
-        for target in ("es", "fr", "it"):  # eng-spa, then es-fr, then spa-ita
-            translator.translate("hello friends", "en", target)
+        texts = {"es": "hello friends", "fr": "good morning", "it": "good night"}
+        for target, text in texts.items():  # eng-spa, then es-fr, then spa-ita
+            translator.translate(text, "en", target)
             assert len(translator.live()) <= 2
         assert "eng-spa" in translator.live()  # used by every route: never the oldest
         assert translator.memory_bytes() > 0
@@ -295,3 +296,30 @@ def test_clean_output_drops_apertium_residue() -> None:
 def test_the_modes_folder_default_is_debians() -> None:
     """The translator looks where Debian installs Apertium's modes."""
     assert Path("/usr/share/apertium/modes") == DEFAULT_MODES_DIR
+
+
+def test_each_leg_is_translated_once_and_remembered(translator: Translator) -> None:
+    """The sentiment judge's English and the readers' copy are one translation; en->fr and
+    en->it share their en->es leg."""
+    text = "See you at the market on Saturday morning, friends"
+    hits = translator.cache_hits
+    first = translator.translate(text, "en", "fr")
+    assert translator.cache_hits == hits
+    assert translator.translate(text, "en", "it")  # its en->es leg is remembered
+    assert translator.cache_hits == hits + 1
+    assert translator.translate(text, "en", "fr") == first  # both legs remembered
+    assert translator.cache_hits == hits + 3
+
+
+def test_the_memory_of_answers_is_bounded() -> None:
+    """At most ``cache_size`` answers are kept, the least recently used forgotten first."""
+    translator = Translator(cache_size=2)
+    try:
+        for word in ("one friend", "two friends", "three friends"):
+            translator.translate(word, "en", "es")
+        assert len(translator._cache) == 2
+        hits = translator.cache_hits
+        translator.translate("one friend", "en", "es")  # forgotten: translated again
+        assert translator.cache_hits == hits
+    finally:
+        translator.close()

@@ -39,7 +39,9 @@ library pages split fairly; 100-200 MB if each program's shared pages are counte
 measured per mode here. At most ``max_pipelines`` are alive at once (least recently used closed
 first) and a pipeline idle for ``idle_seconds`` is closed, so the bound is ``max_pipelines`` x
 ~110 MB PSS: the default of 8 covers all eight legs of a room reading en, es, fr, pt and it
-(~0.7 GB at worst; one pair of languages keeps two pipelines, ~0.2 GB).
+(~0.7 GB at worst; one pair of languages keeps two pipelines, ~0.2 GB). Each leg's answers are
+remembered, the 2,048 most recent (well under 1 MB of chat text), so one message is never sent
+through the same mode twice while it is in memory.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -412,6 +415,7 @@ class Translator:
         max_pipelines: int = 8,
         timeout: float = 10.0,
         pivots: Iterable[str] = PIVOTS,
+        cache_size: int = 2048,
     ) -> None:
         if max_pipelines < 2:
             raise ValueError("max_pipelines must be at least 2 (a pivoted route uses two)")
@@ -422,6 +426,9 @@ class Translator:
         self.max_pipelines = max_pipelines
         self.timeout = timeout
         self.pivots = tuple(pivots)
+        self.cache_size = cache_size
+        self.cache_hits = 0
+        self._cache: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._pipelines: dict[str, Pipeline] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -486,10 +493,30 @@ class Translator:
         )
 
     def translate(self, text: str, source: str, target: str) -> str:
-        """``text`` from ``source`` to ``target`` (raises NoRoute or TranslationFailed)."""
+        """``text`` from ``source`` to ``target`` (raises NoRoute or TranslationFailed).
+
+        Each leg's answer is remembered (``cache_size`` most recent): the sentiment judge's
+        English and the English readers' copy of one message are one translation, and en->fr and
+        en->it share their en->es leg.
+        """
         for mode in self.route(source, target):
-            text = self._pipeline(mode).translate(text)
+            text = self._leg(mode, text)
         return text
+
+    def _leg(self, mode: Mode, text: str) -> str:
+        key = (mode.name, text)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                self.cache_hits += 1
+                return cached
+        translated = self._pipeline(mode).translate(text)
+        with self._lock:
+            self._cache[key] = translated
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return translated
 
     def memory_bytes(self) -> int:
         """Proportional set size of every live pipeline (see the module docstring)."""
