@@ -198,8 +198,8 @@ def bench_coldstart(args: argparse.Namespace) -> str:
         "import boto3": "import boto3",
         "import positive_chat.app": "import positive_chat.app",
         "detector model load (background)": (
-            "from positive_chat.detector import OfflineDetector; "
-            "from positive_chat.languages import LANGUAGES; "
+            "from positive_chat.adapters.offline_detector import OfflineDetector; "
+            "from positive_chat.domain.languages import LANGUAGES; "
             "assert OfflineDetector(LANGUAGES).load()"
         ),
     }

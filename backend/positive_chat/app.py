@@ -25,19 +25,21 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from .actions import json_default
-from .chat import ChatService
-from .config import Settings
-from .connections import ConnectionsApiFactory
-from .idempotency import PowertoolsOnceGate
-from .language import AmazonTranslator, ComprehendAnalyzer
-from .levers import CostLevers, compose_language_ports
-from .moderation import ModerationService, ModeratorNotifier, SecretSource
-from .moderation_store import DynamoModerationLedger, DynamoModeratorSessions, DynamoReviewStore
-from .outbox import Outbox
-from .parameters import SsmSecret, UnconfiguredSecret
-from .ratelimit import RateLimit, RateLimiter
-from .resilience import (
+from positive_chat.adapters.aws_language import AmazonTranslator, ComprehendAnalyzer
+from positive_chat.adapters.connections_api import ConnectionsApiFactory
+from positive_chat.adapters.dynamo_moderation import (
+    DynamoModerationLedger,
+    DynamoModeratorSessions,
+    DynamoReviewStore,
+)
+from positive_chat.adapters.dynamo_tables import (
+    DynamoConnectionStore,
+    DynamoMessageStore,
+    DynamoTopicStore,
+)
+from positive_chat.adapters.idempotency import PowertoolsOnceGate
+from positive_chat.adapters.outbox import ConnectionsOutbox
+from positive_chat.adapters.resilience import (
     OPEN,
     CallPolicy,
     Deadline,
@@ -46,8 +48,15 @@ from .resilience import (
     ServiceGuard,
     bind_to_invocation,
 )
-from .router import Router
-from .store import DynamoConnectionStore, DynamoMessageStore, DynamoTopicStore
+from positive_chat.adapters.ssm_secret import SsmSecret, UnconfiguredSecret
+from positive_chat.config import Settings
+from positive_chat.domain.chat import ChatService
+from positive_chat.domain.moderation import ModerationService, ModeratorNotifier, SecretSource
+from positive_chat.domain.ratelimit import RateLimit, RateLimiter
+from positive_chat.levers import CostLevers, compose_language_ports
+from positive_chat.protocol.encoding import json_default
+from positive_chat.protocol.frames_out import render
+from positive_chat.router import Router
 
 if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
@@ -287,7 +296,7 @@ class Runtime:
         """A router whose replies go to the event's API stage."""
         context = event["requestContext"]
         api = self.connections_apis.for_stage(context["apiId"], context["stage"])
-        outbox = Outbox(api, self.fanout_pool)
+        outbox = ConnectionsOutbox(api, self.fanout_pool, render)
         notifier = ModeratorNotifier(self.connections, outbox)
         chat = ChatService(
             connections=self.connections,
@@ -309,7 +318,7 @@ class Runtime:
         return Router(chat, outbox, self.clock, limiter=self.limiter, moderation=moderation)
 
     def _moderation(
-        self, chat: ChatService, outbox: Outbox, notifier: ModeratorNotifier
+        self, chat: ChatService, outbox: ConnectionsOutbox, notifier: ModeratorNotifier
     ) -> ModerationService | None:
         parts = self.moderation_parts
         if parts is None:

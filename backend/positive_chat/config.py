@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .languages import COMPREHEND_SENTIMENT, is_served
+from positive_chat.domain.languages import COMPREHEND_SENTIMENT, is_served
 
 __all__ = [
     "AUDIT_RETENTION_DAYS",

@@ -18,15 +18,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cache import CachingAnalyzer, CachingTranslator, DynamoCacheTable, MemoryCache, TieredCache
-from .config import ConfigurationError
-from .detector import OfflineDetector
-from .languages import LANGUAGES
+from positive_chat.adapters.offline_detector import OfflineDetector
+from positive_chat.config import ConfigurationError
+from positive_chat.domain.caching import (
+    CachingAnalyzer,
+    CachingTranslator,
+    DynamoCacheTable,
+    MemoryCache,
+    TieredCache,
+)
+from positive_chat.domain.languages import LANGUAGES
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from .chat import Analyzer, Translator
+    from positive_chat.domain.chat import Analyzer, Translator
 
 __all__ = ["CostLevers", "LanguagePorts", "compose_language_ports"]
 

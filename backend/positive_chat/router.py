@@ -14,17 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .actions import (
-    PARSERS,
-    Command,
-    action_of,
-    check_name,
-    client_id_of,
-    failure_for,
-    parse_body,
-)
-from .chat import ChatService, Clock, Outbox
-from .errors import (
+from positive_chat.domain.chat import ChatService, Clock, Outbox
+from positive_chat.domain.errors import (
     ChatError,
     ConnectionGoneError,
     InternalError,
@@ -32,7 +23,7 @@ from .errors import (
     ServiceUnavailableError,
     UnknownActionError,
 )
-from .model import (
+from positive_chat.domain.model import (
     AuditCommand,
     Connection,
     DecideCommand,
@@ -44,8 +35,17 @@ from .model import (
     PostCommand,
     QueueCommand,
 )
-from .moderation import ModerationService
-from .ratelimit import RateLimiter
+from positive_chat.domain.moderation import ModerationService
+from positive_chat.domain.ratelimit import RateLimiter
+from positive_chat.protocol.frames_in import (
+    PARSERS,
+    Command,
+    action_of,
+    check_name,
+    client_id_of,
+    parse_body,
+)
+from positive_chat.protocol.frames_out import failure_for
 
 __all__ = ["Route", "Router", "error_for"]
 

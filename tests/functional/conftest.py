@@ -30,8 +30,8 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 from localcloud.template import load_template, table_specs
 from positive_chat import app
+from positive_chat.adapters.resilience import ResiliencePolicy
 from positive_chat.config import Settings
-from positive_chat.resilience import ResiliencePolicy
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 REGION = "us-east-1"

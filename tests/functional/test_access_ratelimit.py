@@ -20,7 +20,7 @@ from positive_chat.config import (
     ConfigurationError,
     Settings,
 )
-from positive_chat.ratelimit import RateLimit, RateLimitedError, RateLimiter, TokenTake
+from positive_chat.domain.ratelimit import RateLimit, RateLimitedError, RateLimiter, TokenTake
 
 BURST = 3
 PER_SECOND = 2.0

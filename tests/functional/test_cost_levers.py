@@ -14,8 +14,8 @@ from dataclasses import replace
 import pytest
 from conftest import TABLES, Harness, Settings, StepClock
 from positive_chat import app
-from positive_chat.detector import OfflineDetector
-from positive_chat.languages import LANGUAGES
+from positive_chat.adapters.offline_detector import OfflineDetector
+from positive_chat.domain.languages import LANGUAGES
 from positive_chat.levers import CostLevers
 
 ZH_TW = "我們明年春天要去巴黎旅行非常期待這次的旅程"

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from conftest import FakeLambdaContext, Harness, StepClock, emitted_metrics
 from positive_chat import app
+from positive_chat.adapters.resilience import CLOSED, HALF_OPEN, OPEN, ResiliencePolicy
 from positive_chat.config import Settings
-from positive_chat.resilience import CLOSED, HALF_OPEN, OPEN, ResiliencePolicy
 from test_faults import SHORT, FaultyAws, install_faulty_aws, json_error, seed_room
 
 RESERVE = ResiliencePolicy().reserve
@@ -286,7 +286,7 @@ def test_breaker_opens_after_the_threshold_then_holds_without_calling_then_close
     threshold = COMPREHEND.breaker_threshold
     erroring = json_error("InternalServerException", 500)
     fake.fail("DetectSentiment", "en", erroring, times=threshold * COMPREHEND.attempts)
-    caplog.set_level(logging.INFO, logger="positive_chat.resilience")
+    caplog.set_level(logging.INFO, logger="positive_chat.adapters.resilience")
 
     for n in range(threshold):
         post_as_ana(harness, f"m{n}")
@@ -389,7 +389,7 @@ def test_breaker_is_not_opened_by_answers_about_the_request(
 def _bound_client(service: str, url: str, slot: Any, reserve: float) -> Any:
     import boto3
     from botocore.config import Config
-    from positive_chat.resilience import bind_to_invocation
+    from positive_chat.adapters.resilience import bind_to_invocation
 
     client = boto3.client(
         service,
@@ -408,7 +408,7 @@ def test_deadline_slow_dynamodb_or_connections_ends_before_the_invocation(servic
     """A DynamoDB (or @connections) endpoint that hangs: botocore's attempts are cut to the time
     left before the function's timeout less the reserve, and none starts after it."""
     from botocore.exceptions import BotoCoreError
-    from positive_chat.resilience import Deadline, DeadlineSlot
+    from positive_chat.adapters.resilience import Deadline, DeadlineSlot
 
     slow = SlowService(8.0, {})
     try:
@@ -434,7 +434,7 @@ def test_deadline_slow_dynamodb_or_connections_ends_before_the_invocation(servic
 
 def test_deadline_no_time_left_sends_no_dynamodb_request() -> None:
     """Already inside the reserve: no attempt is sent; DeadlineExceeded says so at once."""
-    from positive_chat.resilience import Deadline, DeadlineExceeded, DeadlineSlot
+    from positive_chat.adapters.resilience import Deadline, DeadlineExceeded, DeadlineSlot
 
     slow = SlowService(8.0, {})
     try:

@@ -29,8 +29,8 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from conftest import TABLES, Harness, StepClock
 from moto.core.models import botocore_stubber
 from positive_chat import app
+from positive_chat.adapters.resilience import ResiliencePolicy
 from positive_chat.config import Settings
-from positive_chat.resilience import ResiliencePolicy
 
 __all__ = ["Answer", "FaultyAws", "Kill", "faulty_aws", "install_faulty_aws"]
 

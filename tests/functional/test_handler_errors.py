@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import Harness
-from positive_chat import chat
+from positive_chat.domain import chat
 
 JOINED_V2: list[tuple[str, Any, str, str | None]] = [
     ("not-json", "{not json", "INVALID_JSON", None),

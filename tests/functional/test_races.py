@@ -29,9 +29,10 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from conftest import EVENTS, REGION, TABLES, Backend, Harness
-from positive_chat import app, moderation
+from positive_chat import app
+from positive_chat.adapters.resilience import ResiliencePolicy
 from positive_chat.config import MOD_AUTH_MAX_FAILURES, RATE_LIMIT_BURST, Settings
-from positive_chat.resilience import ResiliencePolicy
+from positive_chat.domain import moderation
 
 ROOM = "lobby"
 START = 1_763_900_000_000

@@ -8,9 +8,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from positive_chat.chat import ChatService, count_topics, reading_for
-from positive_chat.errors import ConnectionGoneError, LanguageServiceError, TranslationError
-from positive_chat.model import (
+from positive_chat.domain.chat import ChatService, count_topics, reading_for
+from positive_chat.domain.errors import ConnectionGoneError, LanguageServiceError, TranslationError
+from positive_chat.domain.model import (
     Accepted,
     Connection,
     Event,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from positive_chat.cache import (
+from positive_chat.adapters.offline_detector import OfflineDetector
+from positive_chat.config import ConfigurationError
+from positive_chat.domain.caching import (
     CachingAnalyzer,
     CachingTranslator,
     MemoryCache,
@@ -13,11 +15,9 @@ from positive_chat.cache import (
     cache_key,
     normalise,
 )
-from positive_chat.config import ConfigurationError
-from positive_chat.detector import OfflineDetector
-from positive_chat.errors import LanguageServiceError
+from positive_chat.domain.errors import LanguageServiceError
+from positive_chat.domain.model import Sentiment
 from positive_chat.levers import CostLevers
-from positive_chat.model import Sentiment
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
 )
-from positive_chat.errors import ChatError, InProgressError, ServiceUnavailableError
-from positive_chat.idempotency import PowertoolsOnceGate
+from positive_chat.adapters.idempotency import PowertoolsOnceGate
+from positive_chat.domain.errors import ChatError, InProgressError, ServiceUnavailableError
 
 
 @pytest.mark.parametrize(

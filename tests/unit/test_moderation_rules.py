@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from positive_chat.actions import parse_mod_auth, parse_mod_mute
-from positive_chat.errors import AuthFailedError, AuthThrottledError, MutedError
-from positive_chat.model import Connection
-from positive_chat.moderation import ModerationService, secrets_match
-from positive_chat.names import name_key
+from positive_chat.domain.errors import AuthFailedError, AuthThrottledError, MutedError
+from positive_chat.domain.model import Connection
+from positive_chat.domain.moderation import ModerationService, secrets_match
+from positive_chat.domain.names import name_key
+from positive_chat.protocol.frames_in import parse_mod_auth, parse_mod_mute
 
 
 class Clock:

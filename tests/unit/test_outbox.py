@@ -9,10 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 from botocore.stub import Stubber
-from positive_chat.connections import ConnectionsApi, ConnectionsApiFactory, endpoint_for
-from positive_chat.errors import ConnectionGoneError
-from positive_chat.model import Connection, Pong
-from positive_chat.outbox import Outbox
+from positive_chat.adapters.connections_api import (
+    ConnectionsApi,
+    ConnectionsApiFactory,
+    endpoint_for,
+)
+from positive_chat.adapters.outbox import ConnectionsOutbox
+from positive_chat.domain.errors import ConnectionGoneError
+from positive_chat.domain.model import Connection, Pong
+from positive_chat.protocol.frames_out import render
 
 
 class SlowPoster:
@@ -47,7 +52,7 @@ def test_broadcast_is_concurrent_bounded_and_forgiving() -> None:
     poster = SlowPoster(gone={"c03"}, broken={"c07"})
     with ThreadPoolExecutor(8) as pool:
         started = time.perf_counter()
-        gone = Outbox(poster, pool).broadcast(readers, lambda r: [Pong(1)])
+        gone = ConnectionsOutbox(poster, pool, render).broadcast(readers, lambda r: [Pong(1)])
         elapsed = time.perf_counter() - started
     assert [c.connection_id for c in gone] == ["c03"]
     assert sorted(poster.delivered) == [f"c{n:02d}" for n in range(16) if n not in (3, 7)]
@@ -67,7 +72,7 @@ def test_broadcast_renders_once_per_version_and_language() -> None:
         return [Pong(1)]
 
     with ThreadPoolExecutor(2) as pool:
-        Outbox(SlowPoster(set(), set()), pool).broadcast(readers, events_for)
+        ConnectionsOutbox(SlowPoster(set(), set()), pool, render).broadcast(readers, events_for)
     assert sorted(calls) == ["en", "fr"]
 
 

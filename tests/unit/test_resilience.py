@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
-from positive_chat.resilience import (
+from positive_chat.adapters.resilience import (
     CLOSED,
     HALF_OPEN,
     OPEN,
@@ -222,7 +222,7 @@ def test_guard_attempts_fit_in_the_deadline_whatever_each_takes() -> None:
     timeouts: list[float] = []
 
     def request() -> str:
-        from positive_chat import resilience
+        from positive_chat.adapters import resilience
 
         timeout = resilience._request.read_timeout or guard.policy.read_timeout
         timeouts.append(timeout)
@@ -242,7 +242,7 @@ def test_guard_last_attempt_gets_what_is_left() -> None:
     timeouts: list[float | None] = []
 
     def request() -> str:
-        from positive_chat import resilience
+        from positive_chat.adapters import resilience
 
         timeout = resilience._request.read_timeout
         timeouts.append(timeout)

@@ -31,15 +31,22 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from .config import MODERATORS_ROOM
-from .model import AuditEntry, Connection, Decision, Message, MessagePage, QueueCounts
-from .store import (
+from positive_chat.adapters.dynamo_tables import (
     _connection,
     _is_conditional_failure,
     _message,
     _service_errors,
     from_item,
     query_messages,
+)
+from positive_chat.config import MODERATORS_ROOM
+from positive_chat.domain.model import (
+    AuditEntry,
+    Connection,
+    Decision,
+    Message,
+    MessagePage,
+    QueueCounts,
 )
 
 if TYPE_CHECKING:

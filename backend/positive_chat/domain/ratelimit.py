@@ -28,8 +28,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
-from .config import RATE_LIMIT_BURST, RATE_LIMIT_PER_SECOND
-from .errors import ChatError
+from positive_chat.config import RATE_LIMIT_BURST, RATE_LIMIT_PER_SECOND
+from positive_chat.domain.errors import ChatError
 
 __all__ = [
     "RateLimit",

@@ -17,7 +17,7 @@ from concurrent.futures import Executor
 from dataclasses import replace
 from typing import Any, Literal, Protocol
 
-from .config import (
+from positive_chat.config import (
     CONNECTION_TTL_SECONDS,
     DETECTION_MIN_CHARS,
     DETECTION_MIN_SCORE,
@@ -27,15 +27,15 @@ from .config import (
     TOPIC_MAX_CHARS,
     V1_NAME_SETTLE_MS,
 )
-from .errors import (
+from positive_chat.domain.errors import (
     ConnectionGoneError,
     LanguageServiceError,
     NotJoinedError,
     ServiceUnavailableError,
     TranslationError,
 )
-from .languages import COMPREHEND_SENTIMENT, served_code
-from .model import (
+from positive_chat.domain.languages import COMPREHEND_SENTIMENT, served_code
+from positive_chat.domain.model import (
     Accepted,
     Connection,
     Event,

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from .config import MOD_SECRET_CACHE_SECONDS
-from .errors import ServiceUnavailableError
+from positive_chat.config import MOD_SECRET_CACHE_SECONDS
+from positive_chat.domain.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient

@@ -10,15 +10,14 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from positive_chat import actions
-from positive_chat.errors import (
+from positive_chat.domain.errors import (
     ChatError,
     EmptyFieldError,
     InvalidNameError,
     InvalidRoomError,
     TooLongError,
 )
-from positive_chat.model import (
+from positive_chat.domain.model import (
     Failure,
     HistoryPage,
     Message,
@@ -27,6 +26,8 @@ from positive_chat.model import (
     Reading,
     Refused,
 )
+from positive_chat.domain.names import name_key
+from positive_chat.protocol import encoding, frames_in, frames_out, frames_v1
 
 
 def message(n: int = 1, content: str = "hello", lang: str = "en") -> Message:
@@ -50,7 +51,7 @@ def message(n: int = 1, content: str = "hello", lang: str = "en") -> Message:
 )
 def test_check_name_accepts_letters_marks_digits(name: str) -> None:
     """Names in any script, with the documented punctuation, are accepted."""
-    assert actions.check_name(name) == name
+    assert frames_in.check_name(name) == name
 
 
 @pytest.mark.parametrize(
@@ -68,12 +69,12 @@ def test_check_name_accepts_letters_marks_digits(name: str) -> None:
 def test_check_name_refuses(name: str, error: type[ChatError]) -> None:
     """Names outside the character set or length get the documented error."""
     with pytest.raises(error):
-        actions.check_name(name)
+        frames_in.check_name(name)
 
 
 def test_check_name_trims_outer_spaces_before_counting() -> None:
     """Outer spaces are trimmed, so 32 characters plus padding still fit."""
-    assert actions.check_name("  " + "n" * 32 + "  ") == "n" * 32
+    assert frames_in.check_name("  " + "n" * 32 + "  ") == "n" * 32
 
 
 @given(st.text(min_size=1, max_size=40))
@@ -82,7 +83,7 @@ def test_check_name_never_crashes(text: str) -> None:
     codes: set[str] = set()
     name = None
     try:
-        name = actions.check_name(text)
+        name = frames_in.check_name(text)
     except ChatError as err:
         codes.add(err.code)
     assert codes <= {"EMPTY_FIELD", "INVALID_NAME"}
@@ -92,19 +93,19 @@ def test_check_name_never_crashes(text: str) -> None:
 @pytest.mark.parametrize("room", ["lobby", "Salle-1", "café.talk", "部屋", "हिन्दी"])
 def test_parse_join_accepts_rooms(room: str) -> None:
     """Rooms in any script with letters, marks, digits and _ - . are accepted, case kept."""
-    assert actions.parse_join({"room": room, "lang": "en"}).room == room
+    assert frames_in.parse_join({"room": room, "lang": "en"}).room == room
 
 
 @pytest.mark.parametrize("room", ["_x", "a b", "a/b", "r" * 65, "a\u0000"])
 def test_parse_join_refuses_rooms(room: str) -> None:
     """Rooms outside the rules get INVALID_ROOM."""
     with pytest.raises(InvalidRoomError):
-        actions.parse_join({"room": room, "lang": "en"})
+        frames_in.parse_join({"room": room, "lang": "en"})
 
 
 def test_parse_join_v1_ignores_v2_fields() -> None:
     """A v1 init has no user, no resume point and no client id."""
-    command = actions.parse_join({"room": "lobby", "lang": "fr", "user": "x", "id": "j"})
+    command = frames_in.parse_join({"room": "lobby", "lang": "fr", "user": "x", "id": "j"})
     assert (command.version, command.user, command.after, command.client_id) == (
         1,
         None,
@@ -115,30 +116,30 @@ def test_parse_join_v1_ignores_v2_fields() -> None:
 
 def test_parse_post_counts_utf8_bytes() -> None:
     """Content within 2,000 characters but over 5,000 UTF-8 bytes is TOO_LONG."""
-    assert actions.parse_post({"content": "é" * 2000}).content == "é" * 2000
+    assert frames_in.parse_post({"content": "é" * 2000}).content == "é" * 2000
     with pytest.raises(TooLongError):
-        actions.parse_post({"content": "😀" * 1300})
+        frames_in.parse_post({"content": "😀" * 1300})
 
 
 def test_parse_body_refuses_deep_nesting_cleanly() -> None:
     """Pathologically nested JSON is INVALID_JSON, not a crash."""
     with pytest.raises(ChatError) as caught:
-        actions.parse_body("[" * 100_000 + "]" * 100_000)
+        frames_in.parse_body("[" * 100_000 + "]" * 100_000)
     assert caught.value.code in {"INVALID_JSON", "INVALID_FRAME"}
 
 
 def test_json_default_gives_numbers_for_decimals() -> None:
     """DynamoDB Decimals become JSON numbers, never strings."""
-    encoded = actions.encode({"n": Decimal(3), "f": Decimal("0.25")})
+    encoded = encoding.encode({"n": Decimal(3), "f": Decimal("0.25")})
     assert json.loads(encoded) == {"n": 3, "f": 0.25}
 
 
 def test_render_v1_translated_and_original() -> None:
     """v1 message objects carry destLang/translated only when actually translated."""
     msg = message(content="Hola", lang="es")
-    translated = json.loads(actions.render(Reading(msg, "Hello", "en", "translated"), 1)[0])
-    original = json.loads(actions.render(Reading(msg, "Hola", "es", "original"), 1)[0])
-    unavailable = json.loads(actions.render(Reading(msg, "Hola", "es", "unavailable"), 1)[0])
+    translated = json.loads(frames_out.render(Reading(msg, "Hello", "en", "translated"), 1)[0])
+    original = json.loads(frames_out.render(Reading(msg, "Hola", "es", "original"), 1)[0])
+    unavailable = json.loads(frames_out.render(Reading(msg, "Hola", "es", "unavailable"), 1)[0])
     assert translated[0]["destLang"] == "en"
     assert translated[0]["translated"] == "Hello"
     assert "destLang" not in original[0]
@@ -149,7 +150,7 @@ def test_render_v1_translated_and_original() -> None:
 def test_render_history_splits_under_32_kb(version: int) -> None:
     """Long histories are split into frames under 32 KB, in order, nothing lost."""
     readings = [Reading(message(n, "ü" * 1500), "ü" * 1500, "en", "original") for n in range(50)]
-    frames = actions.render(HistoryPage("lobby", "latest", readings, True), version)
+    frames = frames_out.render(HistoryPage("lobby", "latest", readings, True), version)
     assert len(frames) > 1
     assert all(len(frame) < 32 * 1024 for frame in frames)
     decoded = [json.loads(frame) for frame in frames]
@@ -164,8 +165,8 @@ def test_render_history_splits_under_32_kb(version: int) -> None:
 
 def test_json_default_never_fails() -> None:
     """Unknown objects (e.g. an exception in a log record) become their str, never an error."""
-    assert actions.json_default(ValueError("boom")) == "boom"
-    assert actions.json_default({2, 1}) == [1, 2]
+    assert encoding.json_default(ValueError("boom")) == "boom"
+    assert encoding.json_default({2, 1}) == [1, 2]
 
 
 MARKUP = "<img src=x onerror=alert(1) x= & \"quoted\" 'single'"
@@ -180,15 +181,15 @@ def test_render_v1_html_escapes_every_text_field() -> None:
         room_topics=(MARKUP, "music"),
     )
     reading = Reading(msg, MARKUP + " (en)", "en", "translated")
-    [v1] = json.loads(actions.render(reading, 1)[0])
+    [v1] = json.loads(frames_out.render(reading, 1)[0])
     assert v1["content"] == ESCAPED
     assert v1["translated"] == ESCAPED + " (en)"
     assert v1["topics"] == {ESCAPED: 2}
     assert v1["roomTopics"] == [ESCAPED, "music"]
     assert (v1["user"], v1["room"], v1["lang"]) == ("Ana", "lobby", "es")
-    history = json.loads(actions.render(HistoryPage("lobby", "latest", [reading], False), 1)[0])
+    history = json.loads(frames_out.render(HistoryPage("lobby", "latest", [reading], False), 1)[0])
     assert history == [v1]
-    v2 = json.loads(actions.render(reading, 2)[0])
+    v2 = json.loads(frames_out.render(reading, 2)[0])
     assert (v2["content"], v2["text"], v2["roomTopics"][0]) == (MARKUP, MARKUP + " (en)", MARKUP)
     assert v2["topics"] == {MARKUP: 2}
 
@@ -196,26 +197,26 @@ def test_render_v1_html_escapes_every_text_field() -> None:
 def test_render_v1_html_escapes_notices_and_errors() -> None:
     """Notices and error notices (whose message may quote the frame) are escaped too."""
     failure = Failure(code="UNKNOWN_ACTION", message=f"unknown action {MARKUP!r}", room="lobby")
-    [v1] = json.loads(actions.render(failure, 1)[0])
+    [v1] = json.loads(frames_out.render(failure, 1)[0])
     assert "<" not in v1["content"]
     assert v1["content"].startswith("unknown action &#x27;&lt;img")
     assert v1["error"] == "UNKNOWN_ACTION"
-    v2 = json.loads(actions.render(failure, 2)[0])
+    v2 = json.loads(frames_out.render(failure, 2)[0])
     assert v2["message"] == f"unknown action {MARKUP!r}"
     notice = Notice("Ana & Bo <b>joined</b>", "en")
     presence = Presence("lobby", "join", "Ana", [("Ana", "en")], notice=notice, timestamp=1)
-    [joined] = json.loads(actions.render(presence, 1)[0])
+    [joined] = json.loads(frames_out.render(presence, 1)[0])
     assert joined["content"] == "Ana &amp; Bo &lt;b&gt;joined&lt;/b&gt;"
     refused = Refused("rejected", "lobby", "m", "NEGATIVE", Notice("It's <not> ok", "en"), 1)
-    [polite] = json.loads(actions.render(refused, 1)[0])
+    [polite] = json.loads(frames_out.render(refused, 1)[0])
     assert polite["content"] == "It&#x27;s &lt;not&gt; ok"
 
 
 @given(st.text())
 def test_html_escaped_round_trips_through_an_html_parser(text: str) -> None:
     """What the original page shows (the escaped text parsed as HTML) is the text itself."""
-    assert html.unescape(actions.html_escaped(text)) == text
-    assert not set("<>\"'") & set(actions.html_escaped(text))
+    assert html.unescape(frames_v1.html_escaped(text)) == text
+    assert not set("<>\"'") & set(frames_v1.html_escaped(text))
 
 
 # Names: invisible code points and the confusables skeleton (UTS #39).
@@ -229,9 +230,9 @@ def test_check_name_refuses_invisible_code_points(char: str) -> None:
     """Invisible and filler code points are refused wherever they are in a name or a room."""
     for name in ("Positive Chat" + char, f"Positive{char}Chat", f"Ana{char}", f"Bo{char}b"):
         with pytest.raises(InvalidNameError):
-            actions.check_name(name)
+            frames_in.check_name(name)
     with pytest.raises(InvalidRoomError):
-        actions.parse_join({"room": f"lobby{char}", "lang": "en"})
+        frames_in.parse_join({"room": f"lobby{char}", "lang": "en"})
 
 
 @pytest.mark.parametrize(
@@ -249,7 +250,7 @@ def test_check_name_refuses_invisible_code_points(char: str) -> None:
 )
 def test_name_key_equates_lookalikes(one: str, other: str) -> None:
     """Lookalikes share a key: case, width, spacing, invisible code points, confusables."""
-    assert actions.name_key(one) == actions.name_key(other)
+    assert name_key(one) == name_key(other)
 
 
 @pytest.mark.parametrize(
@@ -259,10 +260,10 @@ def test_name_key_equates_lookalikes(one: str, other: str) -> None:
 )
 def test_name_key_keeps_different_names_apart(one: str, other: str) -> None:
     """Different names keep different keys (accents are letters, not decoration)."""
-    assert actions.name_key(one) != actions.name_key(other)
+    assert name_key(one) != name_key(other)
 
 
 @given(st.text(max_size=40))
 def test_name_key_never_crashes_and_ignores_invisibles(text: str) -> None:
     """Any text has a key; invisible code points never change it."""
-    assert actions.name_key(text) == actions.name_key(text + "\u034f\ufe0f\u3164")
+    assert name_key(text) == name_key(text + "\u034f\ufe0f\u3164")

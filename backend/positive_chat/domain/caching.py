@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .model import Sentiment
+from positive_chat.domain.model import Sentiment
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from .chat import Analyzer, Translator
+    from positive_chat.domain.chat import Analyzer, Translator
 
 __all__ = [
     "CacheStore",

@@ -12,11 +12,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from typing import Protocol
 
-from .actions import render
-from .errors import ConnectionGoneError
-from .model import Connection, Event
+from positive_chat.domain.errors import ConnectionGoneError
+from positive_chat.domain.model import Connection, Event
 
-__all__ = ["FramePoster", "Outbox"]
+__all__ = ["ConnectionsOutbox", "FramePoster", "Renderer"]
 
 logger = logging.getLogger(__name__)
 
@@ -27,17 +26,23 @@ class FramePoster(Protocol):
     def post(self, connection_id: str, data: bytes) -> None: ...
 
 
-class Outbox:
-    """Sends events to connections, one frame per PostToConnection."""
+# Turns one event into the frames a reader of a protocol version gets (protocol.frames_out.render,
+# injected by the composition root: adapters do not know the wire format).
+Renderer = Callable[[Event, int], list[bytes]]
 
-    def __init__(self, poster: FramePoster, pool: Executor) -> None:
+
+class ConnectionsOutbox:
+    """Sends events to connections, one frame per PostToConnection (the domain's Outbox port)."""
+
+    def __init__(self, poster: FramePoster, pool: Executor, render: Renderer) -> None:
         self._poster = poster
         self._pool = pool
+        self._render = render
 
     def send(self, reader: Connection, events: Sequence[Event]) -> None:
         """Send every event to one reader, in order; raises ConnectionGoneError."""
         for event in events:
-            for frame in render(event, reader.version):
+            for frame in self._render(event, reader.version):
                 self._poster.post(reader.connection_id, frame)
 
     def broadcast(
@@ -55,7 +60,9 @@ class Outbox:
             frames = rendered.get(key)
             if frames is None:
                 frames = rendered[key] = [
-                    frame for event in events_for(reader) for frame in render(event, reader.version)
+                    frame
+                    for event in events_for(reader)
+                    for frame in self._render(event, reader.version)
                 ]
             if frames:
                 futures.append((reader, self._pool.submit(self._post_all, reader, frames)))

@@ -34,7 +34,7 @@ class Language:
 
 
 def _load() -> Mapping[str, Language]:
-    raw = json.loads(resources.files(__package__).joinpath("languages.json").read_text("utf-8"))
+    raw = json.loads(resources.files("positive_chat").joinpath("languages.json").read_text("utf-8"))
     table = {
         entry["code"]: Language(
             code=entry["code"],

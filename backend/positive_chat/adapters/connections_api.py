@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from .errors import ConnectionGoneError
+from positive_chat.domain.errors import ConnectionGoneError
 
 if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient

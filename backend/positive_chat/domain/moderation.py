@@ -34,7 +34,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Literal, NoReturn, Protocol
 
-from .chat import (
+from positive_chat.config import (
+    CONNECTION_TTL_SECONDS,
+    MOD_AUTH_MAX_FAILURES,
+    MOD_AUTH_WINDOW_SECONDS,
+    MODERATORS_ROOM,
+    TOP_TOPICS,
+)
+from positive_chat.domain.chat import (
     Analyzer,
     Clock,
     ConnectionRepository,
@@ -44,14 +51,7 @@ from .chat import (
     Translator,
     count_topics,
 )
-from .config import (
-    CONNECTION_TTL_SECONDS,
-    MOD_AUTH_MAX_FAILURES,
-    MOD_AUTH_WINDOW_SECONDS,
-    MODERATORS_ROOM,
-    TOP_TOPICS,
-)
-from .errors import (
+from positive_chat.domain.errors import (
     AlreadyDecidedError,
     AuthFailedError,
     AuthThrottledError,
@@ -64,8 +64,8 @@ from .errors import (
     NotPublishedError,
     TranslationError,
 )
-from .languages import COMPREHEND_SENTIMENT
-from .model import (
+from positive_chat.domain.languages import COMPREHEND_SENTIMENT
+from positive_chat.domain.model import (
     PENDING_STATUSES,
     AuditAction,
     AuditCommand,
@@ -89,7 +89,7 @@ from .model import (
     ReviewQueue,
     new_message_id,
 )
-from .names import name_key
+from positive_chat.domain.names import name_key
 
 __all__ = [
     "DecisionResult",

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .errors import ServiceUnavailableError
-from .model import Connection, Message, MessagePage
-from .ratelimit import TokenTake
+from positive_chat.domain.errors import ServiceUnavailableError
+from positive_chat.domain.model import Connection, Message, MessagePage
+from positive_chat.domain.ratelimit import TokenTake
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

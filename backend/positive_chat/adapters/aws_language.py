@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .config import CONTENT_MAX_BYTES
-from .errors import LanguageServiceError, TranslationError
-from .model import Sentiment
-from .resilience import CallRefused, ServiceGuard
+from positive_chat.adapters.resilience import CallRefused, ServiceGuard
+from positive_chat.config import CONTENT_MAX_BYTES
+from positive_chat.domain.errors import LanguageServiceError, TranslationError
+from positive_chat.domain.model import Sentiment
 
 if TYPE_CHECKING:
     from mypy_boto3_comprehend import ComprehendClient

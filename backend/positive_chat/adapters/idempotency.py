@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .errors import InProgressError, ServiceUnavailableError
+from positive_chat.domain.errors import InProgressError, ServiceUnavailableError
 
 __all__ = ["IDEMPOTENCY_KEY_PREFIX", "PowertoolsOnceGate"]
 
