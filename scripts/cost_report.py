@@ -360,7 +360,10 @@ class Measured:
 
 
 def _seed_history(harness: Any, workload: Workload) -> None:
-    from positive_chat.domain.model import Message, new_message_id
+    from positive_chat.domain.model import (
+        Message,
+        new_message_id,
+    )
 
     base = 1_763_000_000_000
     for n, (text, lang) in enumerate(workload.history):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,15 +27,15 @@ from botocore.config import Config
 
 from positive_chat.adapters.aws_language import AmazonTranslator, ComprehendAnalyzer
 from positive_chat.adapters.connections_api import ConnectionsApiFactory
+from positive_chat.adapters.dynamo_connections import DynamoConnectionStore
+from positive_chat.adapters.dynamo_messages import (
+    DynamoMessageStore,
+    DynamoTopicStore,
+)
 from positive_chat.adapters.dynamo_moderation import (
     DynamoModerationLedger,
     DynamoModeratorSessions,
     DynamoReviewStore,
-)
-from positive_chat.adapters.dynamo_tables import (
-    DynamoConnectionStore,
-    DynamoMessageStore,
-    DynamoTopicStore,
 )
 from positive_chat.adapters.idempotency import PowertoolsOnceGate
 from positive_chat.adapters.outbox import ConnectionsOutbox
@@ -50,12 +50,18 @@ from positive_chat.adapters.resilience import (
 )
 from positive_chat.adapters.ssm_secret import SsmSecret, UnconfiguredSecret
 from positive_chat.config import Settings
-from positive_chat.domain.chat import ChatService
-from positive_chat.domain.moderation import ModerationService, ModeratorNotifier, SecretSource
-from positive_chat.domain.ratelimit import RateLimit, RateLimiter
+from positive_chat.domain.chat import compose_chat
+from positive_chat.domain.moderation import compose_moderation
+from positive_chat.domain.moderation_feed import ModeratorNotifier
+from positive_chat.domain.ports import Clock, MetricsSink, SecretSource
+from positive_chat.domain.ratelimit import (
+    RateLimit,
+    RateLimiter,
+)
 from positive_chat.levers import CostLevers, compose_language_ports
 from positive_chat.protocol.encoding import json_default
 from positive_chat.protocol.frames_out import render
+from positive_chat.protocol.gateway_event import GatewayEvent
 from positive_chat.router import Router
 
 if TYPE_CHECKING:
@@ -218,8 +224,8 @@ class Runtime:
 
     settings: Settings
     clients: Clients
-    clock: Any = field(default_factory=SystemClock)
-    metrics_sink: Any = field(default_factory=lambda: PowertoolsMetricsSink(metrics))
+    clock: Clock = field(default_factory=SystemClock)
+    metrics_sink: MetricsSink = field(default_factory=lambda: PowertoolsMetricsSink(metrics))
     # Off unless given: build_runtime reads them from the environment (everything on).
     levers: CostLevers = field(default_factory=CostLevers)
     # Deadlines, retries and breakers of the language calls (resilience.py); the clock and sleep
@@ -266,13 +272,13 @@ class Runtime:
         )
         self.fanout_pool = ThreadPoolExecutor(settings.fanout_workers, "fanout")
         self.translate_pool = ThreadPoolExecutor(settings.translate_workers, "translate")
-        self.notice_cache: dict[tuple[str, str], str] = {}
         self.moderation_parts = ModerationParts.create(settings, clients)
         self.limiter = RateLimiter(
             self.connections,
             self.clock,
             RateLimit(settings.rate_limit_per_second, settings.rate_limit_burst),
         )
+        self.router = self._compose_router()
 
     def _guard(self, service: str, policy: CallPolicy) -> ServiceGuard:
         return ServiceGuard(
@@ -292,54 +298,49 @@ class Runtime:
         """When an invocation times out (every other client keeps its reserve before it)."""
         return Deadline.ending(context, self.monotonic)
 
-    def router_for(self, event: Mapping[str, Any]) -> Router:
-        """A router whose replies go to the event's API stage."""
-        context = event["requestContext"]
-        api = self.connections_apis.for_stage(context["apiId"], context["stage"])
-        outbox = ConnectionsOutbox(api, self.fanout_pool, render)
-        notifier = ModeratorNotifier(self.connections, outbox)
-        chat = ChatService(
+    def outbox_for(self, event: GatewayEvent) -> ConnectionsOutbox:
+        """Where the event's replies go: the @connections API of its stage."""
+        api = self.connections_apis.for_stage(event.api_id, event.stage)
+        return ConnectionsOutbox(api, self.fanout_pool, render)
+
+    def _compose_router(self) -> Router:
+        """The services and the router, built once for every event of this environment."""
+        notifier = ModeratorNotifier(self.connections) if self.moderation_parts else None
+        self.chat = compose_chat(
             connections=self.connections,
             messages=self.messages,
             topics=self.topics,
             analyzer=self.analyzer,
             translator=self.translator,
-            outbox=outbox,
             once=self.once,
             metrics=self.metrics_sink,
             clock=self.clock,
             translate_pool=self.translate_pool,
-            notice_cache=self.notice_cache,
-            flag_listener=notifier if self.moderation_parts is not None else None,
+            flag_listener=notifier,
             detector=self.language.detector,
             sentiment_languages=self.settings.sentiment_languages,
         )
-        moderation = self._moderation(chat, outbox, notifier)
-        return Router(chat, outbox, self.clock, limiter=self.limiter, moderation=moderation)
-
-    def _moderation(
-        self, chat: ChatService, outbox: ConnectionsOutbox, notifier: ModeratorNotifier
-    ) -> ModerationService | None:
+        moderation = None
         parts = self.moderation_parts
-        if parts is None:
-            return None
-        return ModerationService(
-            connections=self.connections,
-            sessions=parts.sessions,
-            reviews=parts.reviews,
-            ledger=parts.ledger,
-            secret=parts.secret,
-            analyzer=self.analyzer,
-            translator=self.translator,
-            topics=self.topics,
-            publisher=chat,
-            notifier=notifier,
-            outbox=outbox,
-            clock=self.clock,
-            metrics=self.metrics_sink,
-            audit_retention_days=self.settings.audit_retention_days,
-            sentiment_languages=self.settings.sentiment_languages,
-        )
+        if parts is not None and notifier is not None:
+            moderation = compose_moderation(
+                connections=self.connections,
+                sessions=parts.sessions,
+                reviews=parts.reviews,
+                ledger=parts.ledger,
+                secret=parts.secret,
+                analyzer=self.analyzer,
+                translator=self.translator,
+                topics=self.topics,
+                presence=self.chat.presence,
+                delivery=self.chat.delivery,
+                notifier=notifier,
+                clock=self.clock,
+                metrics=self.metrics_sink,
+                audit_retention_days=self.settings.audit_retention_days,
+                sentiment_languages=self.settings.sentiment_languages,
+            )
+        return Router(self.chat, self.clock, limiter=self.limiter, moderation=moderation)
 
 
 def build_runtime(settings: Settings | None = None, clients: Clients | None = None) -> Runtime:
@@ -378,5 +379,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     """API Gateway WebSocket proxy events: $connect, $disconnect and every frame."""
     runtime = _current_runtime()
     runtime.once.register(context)
+    view = GatewayEvent.of(event)
     with runtime.deadlines.running(runtime.deadline_for(context), runtime.ending_for(context)):
-        return runtime.router_for(event).resolve(event)
+        return runtime.router.resolve(view, runtime.outbox_for(view))

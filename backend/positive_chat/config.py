@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from positive_chat.domain.errors import PositiveChatError
 from positive_chat.domain.languages import COMPREHEND_SENTIMENT, is_served
 
 __all__ = [
@@ -96,7 +97,7 @@ MOD_PAGE = 50
 AUDIT_RETENTION_DAYS = 400  # a year and a bit; DynamoDB TTL removes older audit entries
 
 
-class ConfigurationError(RuntimeError):
+class ConfigurationError(PositiveChatError, RuntimeError):
     """A required environment variable is missing or malformed."""
 
 

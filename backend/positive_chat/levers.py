@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from positive_chat.adapters.cache_table import DynamoCacheTable
 from positive_chat.adapters.offline_detector import OfflineDetector
 from positive_chat.config import ConfigurationError
 from positive_chat.domain.caching import (
     CachingAnalyzer,
     CachingTranslator,
-    DynamoCacheTable,
     MemoryCache,
     TieredCache,
 )
@@ -32,7 +32,10 @@ from positive_chat.domain.languages import LANGUAGES
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from positive_chat.domain.chat import Analyzer, Translator
+    from positive_chat.domain.ports import (
+        Analyzer,
+        Translator,
+    )
 
 __all__ = ["CostLevers", "LanguagePorts", "compose_language_ports"]
 

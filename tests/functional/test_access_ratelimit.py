@@ -20,7 +20,12 @@ from positive_chat.config import (
     ConfigurationError,
     Settings,
 )
-from positive_chat.domain.ratelimit import RateLimit, RateLimitedError, RateLimiter, TokenTake
+from positive_chat.domain.errors import RateLimitedError
+from positive_chat.domain.ports import TokenTake
+from positive_chat.domain.ratelimit import (
+    RateLimit,
+    RateLimiter,
+)
 
 BURST = 3
 PER_SECOND = 2.0

@@ -287,6 +287,7 @@ def test_breaker_opens_after_the_threshold_then_holds_without_calling_then_close
     erroring = json_error("InternalServerException", 500)
     fake.fail("DetectSentiment", "en", erroring, times=threshold * COMPREHEND.attempts)
     caplog.set_level(logging.INFO, logger="positive_chat.adapters.resilience")
+    caplog.set_level(logging.INFO, logger="positive_chat.adapters.circuit_breaker")
 
     for n in range(threshold):
         post_as_ana(harness, f"m{n}")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import Harness
-from positive_chat.domain import chat
+from positive_chat.domain import rooms
 
 JOINED_V2: list[tuple[str, Any, str, str | None]] = [
     ("not-json", "{not json", "INVALID_JSON", None),
@@ -315,7 +315,7 @@ def test_internal_error_leaks_nothing(harness: Harness, monkeypatch: pytest.Monk
     def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("secret table name")
 
-    monkeypatch.setattr(chat.ChatService, "ping", broken)
+    monkeypatch.setattr(rooms.Rooms, "ping", broken)
     harness.expect_posts("a-ana")
     assert harness.send("a-ana", {"action": "ping", "id": "p9"}) == {"statusCode": 500}
     [error] = harness.frames("a-ana")

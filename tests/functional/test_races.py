@@ -32,7 +32,8 @@ from conftest import EVENTS, REGION, TABLES, Backend, Harness
 from positive_chat import app
 from positive_chat.adapters.resilience import ResiliencePolicy
 from positive_chat.config import MOD_AUTH_MAX_FAILURES, RATE_LIMIT_BURST, Settings
-from positive_chat.domain import moderation
+from positive_chat.domain import moderator_signin
+from positive_chat.protocol.gateway_event import GatewayEvent
 
 ROOM = "lobby"
 START = 1_763_900_000_000
@@ -144,7 +145,8 @@ class Cloud:
         """One invocation on environment ``index`` (the handler's body, without Powertools'
         per-invocation decorators, which hold one invocation's state per process)."""
         runtime = self.runtimes[index % len(self.runtimes)]
-        return runtime.router_for(event).resolve(event)
+        view = GatewayEvent.of(event)
+        return runtime.router.resolve(view, runtime.outbox_for(view))
 
     def run_at_once(self, events: list[dict[str, Any]], *, stagger: float = 0.0) -> None:
         """Invoke every event on its own thread: all at once, or started ``stagger`` s apart
@@ -374,14 +376,14 @@ def test_race_sixty_simultaneous_wrong_secrets_are_evaluated_at_most_five_times(
     The right secret is then refused too until the window ends."""
     evaluated: list[str] = []
     lock = threading.Lock()
-    real = moderation.secrets_match
+    real = moderator_signin.secrets_match
 
     def spy(given: str, expected: str) -> bool:
         with lock:
             evaluated.append(given)
         return real(given, expected)
 
-    monkeypatch.setattr(moderation, "secrets_match", spy)
+    monkeypatch.setattr(moderator_signin, "secrets_match", spy)
     events = [
         cloud.event(f"g-{n:02d}", {"action": "mod.auth", "secret": f"guess number {n}"},
                     at=START, ip="203.0.113.9")

@@ -8,19 +8,23 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from positive_chat.domain.chat import ChatService, count_topics, reading_for
+from positive_chat.domain.chat import Chat, compose_chat
+from positive_chat.domain.commands import PostCommand
 from positive_chat.domain.errors import ConnectionGoneError, LanguageServiceError, TranslationError
-from positive_chat.domain.model import (
+from positive_chat.domain.events import (
     Accepted,
-    Connection,
     Event,
-    Message,
-    MessagePage,
-    PostCommand,
     Reading,
     Refused,
+)
+from positive_chat.domain.model import (
+    Connection,
+    Message,
+    MessagePage,
     Sentiment,
 )
+from positive_chat.domain.posting import count_topics
+from positive_chat.domain.translation import reading_for
 
 
 class FakeConnections:
@@ -202,8 +206,8 @@ def pool() -> Any:
         yield executor
 
 
-def service(pool: Any, **overrides: Any) -> tuple[ChatService, dict[str, Any]]:
-    """A ChatService over fakes; returns it and its collaborators."""
+def service(pool: Any, **overrides: Any) -> tuple[Chat, dict[str, Any]]:
+    """The chat over fakes; returns it and its collaborators (the outbox is per call)."""
     parts: dict[str, Any] = {
         "connections": FakeConnections(ANA, BO, CY),
         "messages": FakeMessages(),
@@ -215,10 +219,12 @@ def service(pool: Any, **overrides: Any) -> tuple[ChatService, dict[str, Any]]:
         "metrics": CountingMetrics(),
         "clock": Clock(),
         "translate_pool": pool,
-        "notice_cache": {},
     }
     parts.update(overrides)
-    return ChatService(**parts), parts
+    outbox = parts.pop("outbox")
+    chat = compose_chat(**parts)
+    parts["outbox"] = outbox
+    return chat, parts
 
 
 def test_count_topics_counts_and_cleans() -> None:
@@ -242,7 +248,9 @@ def test_reading_for_prefers_saved_then_fresh_translation() -> None:
 def test_post_positive_translates_once_per_language_and_delivers(pool: Any) -> None:
     """Each distinct reader language is translated once; every reader gets the message."""
     chat, parts = service(pool)
-    chat.post(ANA, PostCommand(content="We all love Paris in spring!", client_id="m1"))
+    chat.posting.post(
+        parts["outbox"], ANA, PostCommand(content="We all love Paris in spring!", client_id="m1")
+    )
     assert sorted(parts["translator"].calls) == [("en", "de"), ("en", "fr")]
     [(_, saved)] = parts["messages"].saved
     assert set(saved) == {"de", "fr"}
@@ -257,7 +265,7 @@ def test_post_negative_stores_rejected_and_skips_entities(pool: Any) -> None:
     """NEGATIVE: stored rejected for review, only the sender hears, no DetectEntities."""
     analyzer = FakeAnalyzer(sentiment="NEGATIVE")
     chat, parts = service(pool, analyzer=analyzer)
-    chat.post(ANA, PostCommand(content="I hate all of you, really I do"))
+    chat.posting.post(parts["outbox"], ANA, PostCommand(content="I hate all of you, really I do"))
     [stored] = parts["messages"].items
     assert (stored.status, stored.flag_reason) == ("rejected", "NEGATIVE")
     assert ("entities", "en") not in analyzer.calls
@@ -268,7 +276,9 @@ def test_post_negative_stores_rejected_and_skips_entities(pool: Any) -> None:
 def test_post_sentiment_failure_holds(pool: Any) -> None:
     """Comprehend failing on sentiment holds the message; nothing reaches the room."""
     chat, parts = service(pool, analyzer=FakeAnalyzer(fail={"sentiment"}))
-    chat.post(ANA, PostCommand(content="A perfectly pleasant sentence here"))
+    chat.posting.post(
+        parts["outbox"], ANA, PostCommand(content="A perfectly pleasant sentence here")
+    )
     [stored] = parts["messages"].items
     assert (stored.status, stored.flag_reason) == ("held", "SERVICE_UNAVAILABLE")
     [(receiver, event)] = parts["outbox"].sent
@@ -282,7 +292,7 @@ def test_post_language_without_sentiment_model_checks_english(pool: Any) -> None
     """Polish is translated to English for sentiment; the English is kept on the message."""
     chat, parts = service(pool, connections=FakeConnections(replace(ANA, lang="pl")))
     analyzer = parts["analyzer"]
-    chat.post(replace(ANA, lang="pl"), PostCommand(content="dzięki"))
+    chat.posting.post(parts["outbox"], replace(ANA, lang="pl"), PostCommand(content="dzięki"))
     [stored] = parts["messages"].items
     assert stored.lang == "pl"
     assert stored.translations == {"en": "[en] dzięki"}
@@ -295,7 +305,7 @@ def test_post_configured_sentiment_language_is_judged_as_written(pool: Any) -> N
     chat, parts = service(
         pool, connections=FakeConnections(he), sentiment_languages=frozenset({"en", "he"})
     )
-    chat.post(he, PostCommand(content="שלום לכולם"))
+    chat.posting.post(parts["outbox"], he, PostCommand(content="שלום לכולם"))
     [stored] = parts["messages"].items
     assert stored.status == "published"
     assert stored.translations == {}
@@ -306,7 +316,7 @@ def test_post_gone_readers_are_pruned_and_announced(pool: Any) -> None:
     """Readers that are gone are deleted and the rest hear they left."""
     outbox = FakeOutbox(gone={"bo"})
     chat, parts = service(pool, outbox=outbox)
-    chat.post(ANA, PostCommand(content="hi all"))
+    chat.posting.post(parts["outbox"], ANA, PostCommand(content="hi all"))
     assert "bo" not in parts["connections"].items
     assert parts["metrics"].values["StaleConnectionsPruned"] == 1
     leaves = [(cid, e) for cid, e in outbox.sent if getattr(e, "event", None) == "leave"]
@@ -319,7 +329,7 @@ def test_notice_translation_failure_falls_back_to_english(pool: Any) -> None:
     chat, parts = service(
         pool, analyzer=FakeAnalyzer(sentiment="NEGATIVE"), translator=FakeTranslator(failing={"fr"})
     )
-    chat.post(BO, PostCommand(content="je déteste tout"))
+    chat.posting.post(parts["outbox"], BO, PostCommand(content="je déteste tout"))
     [(_, event)] = parts["outbox"].sent
     assert isinstance(event, Refused)
     assert (event.notice.lang, event.notice.text) == (

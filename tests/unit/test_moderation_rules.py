@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from positive_chat.domain.errors import AuthFailedError, AuthThrottledError, MutedError
 from positive_chat.domain.model import Connection
-from positive_chat.domain.moderation import ModerationService, secrets_match
+from positive_chat.domain.moderation import Moderation, compose_moderation
+from positive_chat.domain.moderator_signin import secrets_match
 from positive_chat.domain.names import name_key
 from positive_chat.protocol.frames_in import parse_mod_auth, parse_mod_mute
 
@@ -59,10 +60,20 @@ class Metrics:
         del name, value
 
 
-def service(ledger: Ledger, clock: Clock) -> ModerationService:
-    """A service with only the collaborators sign-in refusals and mute checks use."""
+class NoOutbox:
+    """Refusals send nothing (an answer would fail the test)."""
+
+    def send(self, *_: Any) -> None:
+        raise AssertionError("a refused sign-in sends nothing")
+
+    def broadcast(self, *_: Any) -> list[Any]:
+        raise AssertionError("a refused sign-in tells nobody")
+
+
+def service(ledger: Ledger, clock: Clock) -> Moderation:
+    """Moderation with only the collaborators sign-in refusals and mute checks use."""
     unused: Any = None
-    return ModerationService(
+    return compose_moderation(
         connections=unused,
         sessions=unused,
         reviews=unused,
@@ -71,9 +82,9 @@ def service(ledger: Ledger, clock: Clock) -> ModerationService:
         analyzer=unused,
         translator=unused,
         topics=unused,
-        publisher=unused,
+        presence=unused,
+        delivery=unused,
         notifier=unused,
-        outbox=unused,
         clock=clock,
         metrics=Metrics(),
         audit_retention_days=400,
@@ -117,14 +128,14 @@ def test_throttle_starts_after_five_failures_and_ends_with_the_window() -> None:
     wrong = parse_mod_auth({"secret": "guess", "name": "Eve"})
     for _ in range(5):
         with pytest.raises(AuthFailedError):
-            moderation.authenticate("c1", wrong)
+            moderation.signin.authenticate(NoOutbox(), "c1", wrong)
     clock.now += 60_000
     with pytest.raises(AuthThrottledError) as raised:
-        moderation.authenticate("c1", wrong)
+        moderation.signin.authenticate(NoOutbox(), "c1", wrong)
     assert raised.value.retry_after == 840
     clock.now += 840_000  # the next window
     with pytest.raises(AuthFailedError):
-        moderation.authenticate("c1", wrong)
+        moderation.signin.authenticate(NoOutbox(), "c1", wrong)
 
 
 def test_check_not_muted_counts_down_and_expires() -> None:
@@ -135,8 +146,8 @@ def test_check_not_muted_counts_down_and_expires() -> None:
     moderation = service(ledger, clock)
     bo = Connection("c1", room="lobby", user="Bo")
     with pytest.raises(MutedError) as raised:
-        moderation.check_not_muted(bo)
+        moderation.decisions.check_not_muted(bo)
     assert raised.value.retry_after == 91
-    moderation.check_not_muted(Connection("c2", room="music", user="Bo"))
+    moderation.decisions.check_not_muted(Connection("c2", room="music", user="Bo"))
     clock.now += 90_500
-    moderation.check_not_muted(bo)
+    moderation.decisions.check_not_muted(bo)

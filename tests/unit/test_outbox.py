@@ -16,7 +16,8 @@ from positive_chat.adapters.connections_api import (
 )
 from positive_chat.adapters.outbox import ConnectionsOutbox
 from positive_chat.domain.errors import ConnectionGoneError
-from positive_chat.domain.model import Connection, Pong
+from positive_chat.domain.events import Pong
+from positive_chat.domain.model import Connection
 from positive_chat.protocol.frames_out import render
 
 

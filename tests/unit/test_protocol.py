@@ -17,15 +17,15 @@ from positive_chat.domain.errors import (
     InvalidRoomError,
     TooLongError,
 )
-from positive_chat.domain.model import (
+from positive_chat.domain.events import (
     Failure,
     HistoryPage,
-    Message,
     Notice,
     Presence,
     Reading,
     Refused,
 )
+from positive_chat.domain.model import Message
 from positive_chat.domain.names import name_key
 from positive_chat.protocol import encoding, frames_in, frames_out, frames_v1
 

@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from positive_chat.adapters.dynamo_tables import (
-    _connection,
-    _is_conditional_failure,
-    _message,
-    _service_errors,
+from positive_chat.adapters.dynamo_items import (
+    connection_from,
     from_item,
+    is_conditional_failure,
+    message_from,
     query_messages,
+    service_errors,
 )
 from positive_chat.config import MODERATORS_ROOM
 from positive_chat.domain.model import (
@@ -89,14 +89,14 @@ class DynamoReviewStore:
 
     def get(self, room: str, message_id: str) -> Message | None:
         """One message, any status (strongly consistent)."""
-        with _service_errors("GetItem"):
+        with service_errors("GetItem"):
             response = self._client.get_item(
                 TableName=self._table,
                 Key={"room": {"S": room}, "msgId": {"S": message_id}},
                 ConsistentRead=True,
             )
         item = response.get("Item")
-        return _message(from_item(item)) if item else None
+        return message_from(from_item(item)) if item else None
 
     def pending(self, room: str | None, after: str | None, limit: int) -> MessagePage:
         """Up to ``limit`` messages awaiting review, oldest first (only ``room``'s if given)."""
@@ -137,7 +137,7 @@ class DynamoReviewStore:
         by_status: dict[str, int] = {}
         rooms: dict[str, int] = {}
         while True:
-            with _service_errors("Query"):
+            with service_errors("Query"):
                 response = self._client.query(**kwargs)
             for item in response.get("Items", []):
                 values = from_item(item)
@@ -194,7 +194,7 @@ class DynamoReviewStore:
         update = "SET " + ", ".join(sets)
         if decision in ("approve", "reject"):
             update += " REMOVE #review"  # out of the sparse ReviewQueue index
-        with _service_errors("UpdateItem"):
+        with service_errors("UpdateItem"):
             try:
                 response = self._client.update_item(
                     TableName=self._table,
@@ -207,17 +207,18 @@ class DynamoReviewStore:
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except ClientError as err:
-                if not _is_conditional_failure(err):
+                if not is_conditional_failure(err):
                     raise
                 old: Mapping[str, Any] | None = err.response.get("Item")  # type: ignore[assignment]
-                return DecisionOutcome(won=False, message=_message(from_item(old)) if old else None)
-        return DecisionOutcome(won=True, message=_message(from_item(response["Attributes"])))
+                previous = message_from(from_item(old)) if old else None
+                return DecisionOutcome(won=False, message=previous)
+        return DecisionOutcome(won=True, message=message_from(from_item(response["Attributes"])))
 
     def set_topics(
         self, room: str, message_id: str, topics: Mapping[str, int], room_topics: Iterable[str]
     ) -> None:
         """Record an approved message's topics and the room's top topics after it."""
-        with _service_errors("UpdateItem"):
+        with service_errors("UpdateItem"):
             self._client.update_item(
                 TableName=self._table,
                 Key={"room": {"S": room}, "msgId": {"S": message_id}},
@@ -244,7 +245,7 @@ class DynamoModeratorSessions:
 
     def promote(self, connection_id: str, name: str, *, now: int, ttl: int) -> Connection | None:
         """Make the connection a moderator connection; return its previous state."""
-        with _service_errors("UpdateItem"):
+        with service_errors("UpdateItem"):
             response = self._client.update_item(
                 TableName=self._table,
                 Key={"connectionId": {"S": connection_id}},
@@ -268,7 +269,7 @@ class DynamoModeratorSessions:
                 ReturnValues="ALL_OLD",
             )
         old = response.get("Attributes")
-        return _connection(from_item(old)) if old else None
+        return connection_from(from_item(old)) if old else None
 
 
 def _audit_item(entry: AuditEntry, ttl: int) -> dict[str, Any]:
@@ -320,7 +321,7 @@ class DynamoModerationLedger:
 
     def add_audit(self, entry: AuditEntry, *, ttl: int) -> None:
         """Record one moderator action (never overwrites: entry ids are unique)."""
-        with _service_errors("PutItem"):
+        with service_errors("PutItem"):
             self._client.put_item(
                 TableName=self._table,
                 Item=_audit_item(entry, ttl),
@@ -334,7 +335,7 @@ class DynamoModerationLedger:
         if after is not None:
             condition += " AND sk < :after"
             values[":after"] = {"S": after}
-        with _service_errors("Query"):
+        with service_errors("Query"):
             response = self._client.query(
                 TableName=self._table,
                 KeyConditionExpression=condition,
@@ -359,12 +360,12 @@ class DynamoModerationLedger:
         }
         if reason is not None:
             item["reason"] = {"S": reason}
-        with _service_errors("PutItem"):
+        with service_errors("PutItem"):
             self._client.put_item(TableName=self._table, Item=item)
 
     def unmute(self, room: str, user: str) -> None:
         """Lift ``user``'s mute in ``room`` (nothing happens if there is none)."""
-        with _service_errors("DeleteItem"):
+        with service_errors("DeleteItem"):
             self._client.delete_item(
                 TableName=self._table,
                 Key={"pk": {"S": f"MUTE#{room}"}, "sk": {"S": user}},
@@ -372,7 +373,7 @@ class DynamoModerationLedger:
 
     def muted_until(self, room: str, user: str) -> int | None:
         """When ``user``'s mute in ``room`` ends (epoch ms), or None (it may have ended)."""
-        with _service_errors("GetItem"):
+        with service_errors("GetItem"):
             response = self._client.get_item(
                 TableName=self._table,
                 Key={"pk": {"S": f"MUTE#{room}"}, "sk": {"S": user}},
@@ -394,7 +395,7 @@ class DynamoModerationLedger:
         added: list[str] = []
         worst = 0
         for key in keys:
-            with _service_errors("UpdateItem"):
+            with service_errors("UpdateItem"):
                 try:
                     response = self._client.update_item(
                         TableName=self._table,
@@ -410,7 +411,7 @@ class DynamoModerationLedger:
                         ReturnValues="UPDATED_NEW",
                     )
                 except ClientError as err:
-                    if not _is_conditional_failure(err):
+                    if not is_conditional_failure(err):
                         raise
                     self.release_auth_attempt(added, window)
                     return None
@@ -421,7 +422,7 @@ class DynamoModerationLedger:
     def release_auth_attempt(self, keys: Sequence[str], window: int) -> None:
         """Take one attempt back from each key's ``window`` (never below 0, never creating)."""
         for key in keys:
-            with _service_errors("UpdateItem"):
+            with service_errors("UpdateItem"):
                 try:
                     self._client.update_item(
                         TableName=self._table,
@@ -432,5 +433,5 @@ class DynamoModerationLedger:
                         ExpressionAttributeValues={":minus": {"N": "-1"}, ":zero": {"N": "0"}},
                     )
                 except ClientError as err:
-                    if not _is_conditional_failure(err):
+                    if not is_conditional_failure(err):
                         raise

@@ -13,7 +13,8 @@ from concurrent.futures import Executor, Future
 from typing import Protocol
 
 from positive_chat.domain.errors import ConnectionGoneError
-from positive_chat.domain.model import Connection, Event
+from positive_chat.domain.events import Event
+from positive_chat.domain.model import Connection
 
 __all__ = ["ConnectionsOutbox", "FramePoster", "Renderer"]
 

@@ -17,7 +17,7 @@ Case folding is deliberate: "Thanks!" and "thanks!" have the same sentiment and 
 sharing their translation saves a paid request at the price of the first writer's casing.
 
 ``CachingAnalyzer`` and ``CachingTranslator`` wrap the analyzer and translator ports (see
-chat.py); ``app`` composes them. The DynamoDB table adapter lives here, beside its only user.
+chat.py); ``app`` composes them. The shared table is an adapter: adapters/cache_table.py.
 """
 
 from __future__ import annotations
@@ -30,22 +30,20 @@ import time
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
-
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import TYPE_CHECKING, Any
 
 from positive_chat.domain.model import Sentiment
+from positive_chat.domain.ports import Analyzer, CacheStore, Translator
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-
-    from positive_chat.domain.chat import Analyzer, Translator
+    from positive_chat.domain.ports import (
+        Analyzer,
+        Translator,
+    )
 
 __all__ = [
-    "CacheStore",
     "CachingAnalyzer",
     "CachingTranslator",
-    "DynamoCacheTable",
     "MemoryCache",
     "TieredCache",
     "cache_key",
@@ -53,11 +51,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-# DynamoDB attribute names of the CacheTable (template.yaml).
-KEY_ATTRIBUTE = "cacheKey"
-VALUE_ATTRIBUTE = "value"
-TTL_ATTRIBUTE = "ttl"
 
 
 def normalise(text: str) -> str:
@@ -71,14 +64,6 @@ def cache_key(kind: str, text: str, *qualifiers: str) -> str:
     """``kind#qualifier...#sha256(normalised text)``; the qualifiers are language codes."""
     digest = hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
     return "#".join((kind, *qualifiers, digest))
-
-
-class CacheStore(Protocol):
-    """A string-to-string store; misses and failures both answer None."""
-
-    def get(self, key: str) -> str | None: ...
-
-    def put(self, key: str, value: str) -> None: ...
 
 
 class MemoryCache:
@@ -124,65 +109,6 @@ class MemoryCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
-
-
-class DynamoCacheTable:
-    """The CacheTable: pk ``cacheKey``, ``value`` (JSON text), ``ttl`` (epoch seconds)."""
-
-    def __init__(
-        self,
-        client: DynamoDBClient,
-        table: str,
-        ttl_seconds: int,
-        *,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        if ttl_seconds < 1:
-            raise ValueError(f"ttl_seconds must be at least 1, got {ttl_seconds}")
-        self._client = client
-        self._table = table
-        self._ttl = ttl_seconds
-        self._clock = clock
-
-    def get(self, key: str) -> str | None:
-        """The value, or None when absent, expired (TTL deletion lags) or unreadable."""
-        try:
-            # Eventually consistent: half the read cost; a stale miss only costs a service call.
-            response = self._client.get_item(TableName=self._table, Key={KEY_ATTRIBUTE: {"S": key}})
-        except (ClientError, BotoCoreError) as err:
-            logger.warning("cache read failed", extra={"error": _error_code(err)})
-            return None
-        item = response.get("Item")
-        if not item:
-            return None
-        try:
-            expires = int(item[TTL_ATTRIBUTE]["N"])
-            value = item[VALUE_ATTRIBUTE]["S"]
-        except (KeyError, ValueError):
-            logger.warning("malformed cache item ignored")
-            return None
-        return value if expires > self._clock() else None
-
-    def put(self, key: str, value: str) -> None:
-        """Store ``value`` until now + ttl; a failure is logged and forgotten."""
-        expires = int(self._clock()) + self._ttl
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item={
-                    KEY_ATTRIBUTE: {"S": key},
-                    VALUE_ATTRIBUTE: {"S": value},
-                    TTL_ATTRIBUTE: {"N": str(expires)},
-                },
-            )
-        except (ClientError, BotoCoreError) as err:
-            logger.warning("cache write failed", extra={"error": _error_code(err)})
-
-
-def _error_code(err: ClientError | BotoCoreError) -> str:
-    if isinstance(err, ClientError):
-        return str(err.response.get("Error", {}).get("Code", "?"))
-    return type(err).__name__
 
 
 class TieredCache:

@@ -1,8 +1,9 @@
-"""The chat's exception tree: every refusal the client can see carries a stable error code.
+"""The backend's one exception tree: every refusal the client can see carries a stable error code.
 
 ::
 
-    ChatError (code)
+    PositiveChatError                   the root: everything the backend raises on purpose
+    ChatError (code)                    a refusal the client sees as an error frame
     ├── FrameError
     │   ├── InvalidJsonError            INVALID_JSON
     │   ├── InvalidFrameError           INVALID_FRAME
@@ -17,6 +18,8 @@
     │   ├── InvalidRoomError            INVALID_ROOM
     │   └── UnsupportedLanguageError    UNSUPPORTED_LANGUAGE
     ├── NotJoinedError                  NOT_JOINED
+    ├── NameTakenError                  NAME_TAKEN
+    ├── RateLimitedError                RATE_LIMITED (retry_after)
     ├── ModerationError
     │   ├── NotModeratorError           NOT_MODERATOR
     │   ├── AuthFailedError             AUTH_FAILED
@@ -29,11 +32,16 @@
     ├── ServiceUnavailableError         SERVICE_UNAVAILABLE
     └── InternalError                   INTERNAL_ERROR
 
-Adapter-level failures that the domain handles itself (never shown as an error frame):
+Adapter-level failures that the domain handles itself (never shown as an error frame), also
+under the root:
 
     ConnectionGoneError(connection_id)  the reader's socket is gone (@connections 410)
     LanguageServiceError                Comprehend failed after botocore's retries
     TranslationError                    Translate failed or cannot translate this pair
+
+Outside the domain, also under the root: config.ConfigurationError (bad environment) and
+adapters.resilience.CallRefused (a breaker or deadline refused a call). One exception is not:
+adapters.resilience.DeadlineExceeded must be a botocore error so botocore stops retrying.
 """
 
 from __future__ import annotations
@@ -61,10 +69,13 @@ __all__ = [
     "MissingFieldError",
     "ModerationError",
     "MutedError",
+    "NameTakenError",
     "NotFoundError",
     "NotJoinedError",
     "NotModeratorError",
     "NotPublishedError",
+    "PositiveChatError",
+    "RateLimitedError",
     "ServiceUnavailableError",
     "TooLongError",
     "TranslationError",
@@ -73,7 +84,11 @@ __all__ = [
 ]
 
 
-class ChatError(Exception):
+class PositiveChatError(Exception):
+    """The root of every exception the backend raises on purpose."""
+
+
+class ChatError(PositiveChatError):
     """A refusal with a stable code from docs/protocol.md; its message is safe to show."""
 
     code: ClassVar[str] = "INTERNAL_ERROR"
@@ -170,6 +185,25 @@ class NotJoinedError(ChatError):
     code = "NOT_JOINED"
 
 
+class NameTakenError(ChatError):
+    """Someone else in the room already uses this name (compared by ``names.name_key``)."""
+
+    code = "NAME_TAKEN"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="user")
+
+
+class RateLimitedError(ChatError):
+    """Too many frames from this connection; ``retry_after`` says when one more is allowed."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after: int) -> None:
+        retry_after = max(1, retry_after)
+        super().__init__(f"too many frames; try again in {retry_after} s", retry_after=retry_after)
+
+
 class ModerationError(ChatError):
     """A moderation action (or a moderator's decision reaching a user) was refused."""
 
@@ -234,7 +268,7 @@ class InternalError(ChatError):
     code = "INTERNAL_ERROR"
 
 
-class ConnectionGoneError(Exception):
+class ConnectionGoneError(PositiveChatError):
     """The @connections API answered 410 Gone for this connection."""
 
     def __init__(self, connection_id: str) -> None:
@@ -242,9 +276,9 @@ class ConnectionGoneError(Exception):
         self.connection_id = connection_id
 
 
-class LanguageServiceError(Exception):
+class LanguageServiceError(PositiveChatError):
     """Comprehend failed (after botocore's retries)."""
 
 
-class TranslationError(Exception):
+class TranslationError(PositiveChatError):
     """Translate failed, or cannot translate this language pair."""

@@ -49,9 +49,7 @@ INVISIBLE_RANGES: tuple[tuple[int, int], ...] = (
     (0x1D173, 0x1D17A),  # MUSICAL SYMBOL BEGIN/END formatting
     (0xE0000, 0xE0FFF),  # TAGS, VARIATION SELECTOR-17..256, the rest reserved ignorable
 )
-_INVISIBLE = frozenset(
-    code for first, last in INVISIBLE_RANGES for code in range(first, last + 1)
-)
+_INVISIBLE = frozenset(code for first, last in INVISIBLE_RANGES for code in range(first, last + 1))
 # The data wraps right-to-left characters in LEFT-TO-RIGHT MARKs to print them: not part of them.
 _DISPLAY_MARKS = str.maketrans("", "", "\u200e\u200f")
 

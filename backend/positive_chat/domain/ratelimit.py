@@ -26,33 +26,21 @@ import logging
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
 
 from positive_chat.config import RATE_LIMIT_BURST, RATE_LIMIT_PER_SECOND
-from positive_chat.domain.errors import ChatError
+from positive_chat.domain.errors import RateLimitedError
+from positive_chat.domain.ports import Clock, TatStore
 
 __all__ = [
     "RateLimit",
     "RateLimitedError",
     "RateLimiter",
-    "TatStore",
-    "TokenTake",
 ]
 
 logger = logging.getLogger(__name__)
 
 _MAX_WRITES = 8  # only environments whose clocks disagree can need more than two
 _BLOCKED_MEMORY = 4096  # connections remembered as over their limit, per environment
-
-
-class RateLimitedError(ChatError):
-    """Too many frames from this connection; ``retry_after`` says when one more is allowed."""
-
-    code = "RATE_LIMITED"
-
-    def __init__(self, retry_after: int) -> None:
-        retry_after = max(1, retry_after)
-        super().__init__(f"too many frames; try again in {retry_after} s", retry_after=retry_after)
 
 
 @dataclass(frozen=True)
@@ -77,33 +65,6 @@ class RateLimit:
     def window_ms(self) -> float:
         """How far ahead of now the arrival time may run: the whole bucket."""
         return self.burst * self.interval_ms
-
-
-@dataclass(frozen=True)
-class TokenTake:
-    """The answer to one conditional write of the arrival time."""
-
-    done: bool  # a token was taken
-    exists: bool = True  # the connection has an item at all
-    current: int | None = None  # the stored arrival time when no token was taken
-    seq: int | None = None  # the frame's number on its connection, when a token was taken
-
-
-class TatStore(Protocol):
-    """Where the arrival time lives (the Connections item)."""
-
-    def take_rate_token(
-        self, connection_id: str, *, now: int, step: int, latest: int, fresh: bool
-    ) -> TokenTake:
-        """One conditional write, computed by the store. ``fresh``: if ``rlTat`` is absent or
-        ``<= now``, set it to ``now + step``; else: if ``now < rlTat <= latest``, add ``step``.
-        Either way number the frame (``seq`` + 1); never create an item."""
-
-
-class Clock(Protocol):
-    """Epoch milliseconds."""
-
-    def now_ms(self) -> int: ...
 
 
 class RateLimiter:

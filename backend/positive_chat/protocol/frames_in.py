@@ -28,6 +28,18 @@ from positive_chat.config import (
     NAME_MAX_CHARS,
     NOTICE_USER,
 )
+from positive_chat.domain.commands import (
+    AuditCommand,
+    DecideCommand,
+    HistoryCommand,
+    JoinCommand,
+    LeaveCommand,
+    ModAuthCommand,
+    MuteCommand,
+    PingCommand,
+    PostCommand,
+    QueueCommand,
+)
 from positive_chat.domain.errors import (
     ControlCharactersError,
     EmptyFieldError,
@@ -42,19 +54,7 @@ from positive_chat.domain.errors import (
     UnknownActionError,
     UnsupportedLanguageError,
 )
-from positive_chat.domain.model import (
-    AuditCommand,
-    DecideCommand,
-    Decision,
-    HistoryCommand,
-    JoinCommand,
-    LeaveCommand,
-    ModAuthCommand,
-    MuteCommand,
-    PingCommand,
-    PostCommand,
-    QueueCommand,
-)
+from positive_chat.domain.model import Decision
 from positive_chat.domain.names import invisible, name_key
 from positive_chat.protocol.schemas import (
     _BARE_SCHEMA,

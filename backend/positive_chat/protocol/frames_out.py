@@ -20,9 +20,8 @@ from positive_chat.config import (
 from positive_chat.domain.errors import (
     ChatError,
 )
-from positive_chat.domain.model import (
+from positive_chat.domain.events import (
     Accepted,
-    AuditEntry,
     AuditPage,
     Decided,
     Deleted,
@@ -32,7 +31,6 @@ from positive_chat.domain.model import (
     HistoryPage,
     Joined,
     Left,
-    Message,
     ModeratorSignedIn,
     Pong,
     Presence,
@@ -41,6 +39,10 @@ from positive_chat.domain.model import (
     Resolved,
     ReviewQueue,
     RoomTopics,
+)
+from positive_chat.domain.model import (
+    AuditEntry,
+    Message,
 )
 from positive_chat.protocol.encoding import encode, split_frames
 from positive_chat.protocol.frames_v1 import render_v1

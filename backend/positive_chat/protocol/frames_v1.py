@@ -12,15 +12,15 @@ from typing import Any
 from positive_chat.config import (
     NOTICE_USER,
 )
-from positive_chat.domain.model import (
+from positive_chat.domain.events import (
     Event,
     Failure,
     HistoryPage,
-    Message,
     Presence,
     Reading,
     Refused,
 )
+from positive_chat.domain.model import Message
 from positive_chat.protocol.encoding import encode, split_frames
 
 # v1: arrays of the original's message objects.
