@@ -37,6 +37,7 @@ from positive_chat.adapters.dynamo_moderation import (
     DynamoModeratorSessions,
     DynamoReviewStore,
 )
+from positive_chat.adapters.dynamo_names import DynamoNameClaims
 from positive_chat.adapters.idempotency import PowertoolsOnceGate
 from positive_chat.adapters.outbox import ConnectionsOutbox
 from positive_chat.adapters.resilience import (
@@ -319,6 +320,7 @@ class Runtime:
             flag_listener=notifier,
             detector=self.language.detector,
             sentiment_languages=self.settings.sentiment_languages,
+            name_claims=DynamoNameClaims(self.clients.dynamodb, self.settings.connections_table),
         )
         moderation = None
         parts = self.moderation_parts

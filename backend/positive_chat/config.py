@@ -34,6 +34,7 @@ __all__ = [
     "MOD_REASON_MAX_CHARS",
     "MOD_SECRET_CACHE_SECONDS",
     "MOD_SECRET_MAX_CHARS",
+    "NAME_CLAIM_GRACE_MS",
     "NAME_MAX_CHARS",
     "NOTICE_USER",
     "RATE_LIMIT_BURST",
@@ -78,6 +79,9 @@ RATE_LIMIT_BURST = 30  # bucket size: frames a quiet connection may send at once
 # a binding stays open this long to an earlier frame (by gateway time, then frame number) whose
 # invocation got there later; messages wait until it has settled (docs/reliability.md).
 V1_NAME_SETTLE_MS = 300
+# A name claim whose holder has no connection in the room yet (it is joining) is never taken
+# over before this; after it, a claim without its connection is stale.
+NAME_CLAIM_GRACE_MS = 10_000
 
 # API Gateway closes a connection after 2 h; $disconnect is best effort, so TTL cleans leftovers.
 CONNECTION_TTL_SECONDS = 2 * 3600 + 15 * 60

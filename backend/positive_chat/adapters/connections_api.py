@@ -10,6 +10,7 @@ subclasses, so stale connections are really pruned.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
 
 __all__ = ["ConnectionsApi", "ConnectionsApiFactory", "endpoint_for"]
+
+logger = logging.getLogger(__name__)
 
 
 def endpoint_for(api_id: str, region: str, stage: str) -> str:
@@ -46,6 +49,19 @@ class ConnectionsApi:
             if err.response.get("Error", {}).get("Code") == "GoneException":
                 raise ConnectionGoneError(connection_id) from err
             raise
+
+
+    def connected(self, connection_id: str) -> bool:
+        """GetConnection: False when the connection is gone (410); True when it is there, and
+        when the answer is anything else (a failing API must not make a live name claimable)."""
+        try:
+            self._client.get_connection(ConnectionId=connection_id)
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code")
+            if code in ("GoneException", "NotFoundException"):
+                return False
+            logger.warning("GetConnection failed", extra={"error_code": code})
+        return True
 
 
 class ConnectionsApiFactory:

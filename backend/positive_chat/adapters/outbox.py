@@ -26,6 +26,9 @@ class FramePoster(Protocol):
 
     def post(self, connection_id: str, data: bytes) -> None: ...
 
+    def connected(self, connection_id: str) -> bool:
+        """False only when the connection is gone (410)."""
+
 
 # Turns one event into the frames a reader of a protocol version gets (protocol.frames_out.render,
 # injected by the composition root: adapters do not know the wire format).
@@ -85,6 +88,10 @@ class ConnectionsOutbox:
                 extra={"readers": len(readers), "gone": len(gone), "failed": failed},
             )
         return gone
+
+    def connected(self, connection_id: str) -> bool:
+        """False only when @connections says the connection is gone (410)."""
+        return self._poster.connected(connection_id)
 
     def _post_all(self, reader: Connection, frames: Sequence[bytes]) -> None:
         for frame in frames:

@@ -23,12 +23,14 @@ from positive_chat.domain.ports import (
     LanguageGuesser,
     MessageRepository,
     MetricsSink,
+    NameClaims,
     OnceGate,
     TopicRepository,
     Translator,
 )
 from positive_chat.domain.posting import Posting
 from positive_chat.domain.presence import RoomPresence
+from positive_chat.domain.room_names import RoomNames
 from positive_chat.domain.rooms import Rooms
 from positive_chat.domain.translation import Translations
 
@@ -60,6 +62,7 @@ def compose_chat(
     flag_listener: FlagListener | None = None,
     detector: LanguageGuesser | None = None,
     sentiment_languages: frozenset[str] = COMPREHEND_SENTIMENT,
+    name_claims: NameClaims | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Chat:
     """The chat over its ports (every part is shared by all events of the environment)."""
@@ -85,6 +88,9 @@ def compose_chat(
         detector=detector,
         sentiment_languages=sentiment_languages,
     )
+    names = None
+    if name_claims is not None:
+        names = RoomNames(claims=name_claims, connections=connections, metrics=metrics, clock=clock)
     rooms = Rooms(
         connections=connections,
         messages=messages,
@@ -93,6 +99,7 @@ def compose_chat(
         presence=presence,
         metrics=metrics,
         clock=clock,
+        names=names,
         sleep=sleep,
     )
     return Chat(rooms=rooms, posting=posting, delivery=delivery, presence=presence, notices=notices)

@@ -33,6 +33,8 @@ __all__ = [
     "MetricsSink",
     "ModerationLedger",
     "ModeratorSessions",
+    "NameClaim",
+    "NameClaims",
     "OnceGate",
     "Outbox",
     "ReviewRepository",
@@ -127,6 +129,36 @@ class Outbox(Protocol):
         self, readers: Sequence[Connection], events_for: Callable[[Connection], Sequence[Event]]
     ) -> list[Connection]:
         """Send to every reader concurrently; return the readers that are gone."""
+
+    def connected(self, connection_id: str) -> bool:
+        """False only when @connections says the connection is gone (410); True otherwise."""
+
+
+@dataclass(frozen=True)
+class NameClaim:
+    """Who holds a name in a room (``holder``: a connection id) and since when (epoch ms)."""
+
+    holder: str
+    user: str
+    claimed_at: int
+
+
+class NameClaims(Protocol):
+    """One claim per (room, name key): the item that makes a name unique in a room."""
+
+    def claim(
+        self, room: str, key: str, *, holder: str, user: str, now: int, ttl: int
+    ) -> NameClaim | None:
+        """Claim the name for ``holder`` unless another connection holds it (one conditional
+        write); None when ``holder`` holds it now, else the other claim."""
+
+    def take_over(
+        self, room: str, key: str, *, holder: str, previous: str, user: str, now: int, ttl: int
+    ) -> bool:
+        """Give the claim to ``holder`` if ``previous`` still holds it (compare and swap)."""
+
+    def release(self, room: str, key: str, *, holder: str) -> None:
+        """Drop the claim if ``holder`` holds it (never someone else's)."""
 
 
 class OnceGate(Protocol):

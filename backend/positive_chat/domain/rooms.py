@@ -25,7 +25,11 @@ from positive_chat.domain.commands import (
     PingCommand,
     PostCommand,
 )
-from positive_chat.domain.errors import ConnectionGoneError, NotJoinedError
+from positive_chat.domain.errors import (
+    ConnectionGoneError,
+    NotJoinedError,
+    ServiceUnavailableError,
+)
 from positive_chat.domain.events import HistoryPage, Joined, Left, Pong, Presence, RoomTopics
 from positive_chat.domain.model import Connection, order_key
 from positive_chat.domain.ports import (
@@ -38,6 +42,7 @@ from positive_chat.domain.ports import (
 )
 from positive_chat.domain.posting import order_of
 from positive_chat.domain.presence import RoomPresence, members
+from positive_chat.domain.room_names import RoomNames
 from positive_chat.domain.translation import Translations
 
 __all__ = ["Rooms"]
@@ -60,9 +65,11 @@ class Rooms:
         presence: RoomPresence,
         metrics: MetricsSink,
         clock: Clock,
+        names: RoomNames | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._connections = connections
+        self._names = names  # None: names are not kept unique (no claims table)
         self._messages = messages
         self._topics = topics
         self._translations = translations
@@ -90,6 +97,7 @@ class Rooms:
         """Forget a closed connection and tell its room who left."""
         previous = self._connections.delete(connection_id)
         if previous is not None and previous.room is not None and previous.user:
+            self._release(previous.room, previous.user, connection_id)
             self._presence.announce(
                 outbox, previous.room, "leave", previous.user, exclude=connection_id
             )
@@ -98,6 +106,7 @@ class Rooms:
 
     def join(self, outbox: Outbox, connection_id: str, command: JoinCommand) -> None:
         """Join (or switch to) a room: store, answer with history/presence/topics, tell the room."""
+        self._claim_name(outbox, connection_id, command)
         now = self._clock.now_ms()
         wanted = Connection(
             connection_id=connection_id,
@@ -118,6 +127,7 @@ class Rooms:
                 connected_at=previous.connected_at or now,
             )
             if previous.room is not None and previous.room != command.room and previous.user:
+                self._release(previous.room, previous.user, connection_id)
                 self._presence.announce(
                     outbox, previous.room, "leave", previous.user, exclude=connection_id
                 )
@@ -136,6 +146,27 @@ class Rooms:
                 readers=others,
                 present=members([me, *others]),
             )
+
+    def _claim_name(self, outbox: Outbox, connection_id: str, command: JoinCommand) -> None:
+        """Hold the joiner's name in the room before anything is stored (NAME_TAKEN if held).
+
+        The name is the one the connection keeps: its bound name, else the init's ``user``.
+        A v1 init names no one (its name comes with its first message): nothing to claim.
+        """
+        if self._names is None or command.user is None or command.room == MODERATORS_ROOM:
+            return
+        current = self._connections.get(connection_id)
+        user = current.user if current is not None and current.user else command.user
+        self._names.claim(outbox, command.room, user, connection_id)
+
+    def _release(self, room: str, user: str, connection_id: str) -> None:
+        """Best effort: a claim left behind is taken over once its holder is gone."""
+        if self._names is None:
+            return
+        try:
+            self._names.release(room, user, connection_id)
+        except ServiceUnavailableError:
+            logger.warning("name claim not released", extra={"room": room})
 
     def _answer_joiner(
         self,
@@ -189,6 +220,7 @@ class Rooms:
         room = previous.room if previous is not None else None
         outbox.send(connection, [Left(room, command.client_id)])
         if previous is not None and previous.room is not None and previous.user:
+            self._release(previous.room, previous.user, connection.connection_id)
             self._presence.announce(
                 outbox, previous.room, "leave", previous.user, exclude=connection.connection_id
             )
