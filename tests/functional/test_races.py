@@ -97,6 +97,8 @@ class FakeAws:
 
     def management(self, request: Any, **_: Any) -> AWSResponse:
         connection_id = unquote(request.url.rpartition("/@connections/")[2])
+        if request.method == "GET":  # GetConnection: every connection is open
+            return _response(request.url, {"connectedAt": "2025-11-23T12:00:00Z"})
         with self.lock:
             self.posts.append((connection_id, json.loads(request.body)))
         return _response(request.url)
@@ -416,3 +418,35 @@ def test_race_right_secret_gives_its_attempt_back(cloud: Cloud) -> None:
     cloud.invoke(0, cloud.event("m-late", {"action": "mod.auth", "secret": SECRET},
                                 at=START, ip="198.51.100.7"))
     assert cloud.fake.frames("m-late")[0]["code"] == "AUTH_THROTTLED"
+
+
+# --- Unique names -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_race_two_joins_with_one_name_exactly_one_wins(cloud: Cloud, attempt: int) -> None:
+    """Two connections init "Ana" and "ana" at the same moment on different environments:
+    one joins, the other gets NAME_TAKEN, and the room holds one Ana (repeated: the winner
+    varies with the interleaving)."""
+    del attempt
+    events = [
+        cloud.event(
+            cid,
+            {"action": "init", "v": 2, "room": ROOM, "lang": "en", "user": name, "id": "j"},
+            at=START,
+        )
+        for cid, name in (("n-1", "Ana"), ("n-2", "ana"))
+    ]
+    cloud.run_at_once(events)
+    firsts = {cid: cloud.fake.frames(cid)[0] for cid in ("n-1", "n-2")}
+    kinds = sorted(frame["type"] for frame in firsts.values())
+    assert kinds == ["error", "joined"]
+    [refused] = [frame for frame in firsts.values() if frame["type"] == "error"]
+    assert refused["code"] == "NAME_TAKEN"
+    members = cloud.dynamodb.query(
+        TableName=TABLES["ConnectionsTable"],
+        IndexName="ByRoom",
+        KeyConditionExpression="room = :r",
+        ExpressionAttributeValues={":r": {"S": ROOM}},
+    )["Items"]
+    assert len(members) == 1
