@@ -1,4 +1,4 @@
-"""End to end: the tester client (``python -m chattools.client``) as a subprocess, as testers run
+"""End to end: the tester client (``python -m chat_client``) as a subprocess, as testers run
 it, against the local cloud over real sockets."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ SLOW_MACHINE = ("--open-timeout", "30")
 def client(*args: str, timeout: float = 90.0) -> subprocess.CompletedProcess[str]:
     """Run the client to completion and capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "chattools.client", *args, *SLOW_MACHINE],
+        [sys.executable, "-m", "chat_client", *args, *SLOW_MACHINE],
         cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
     )
 
@@ -41,7 +41,7 @@ def frames_of(stdout: str) -> list[dict]:
 async def test_send_delivers_to_a_second_connected_client(local_cloud: RunningCloud, room: str):
     """A listening client sees the message another client sends, and its --expect holds."""
     listener = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "chattools.client", "send", local_cloud.ws_url,
+        sys.executable, "-m", "chat_client", "send", local_cloud.ws_url,
         "--room", room, "--name", "Bo", "--lang", "fr",
         "--expect", "delivered=Ana", "--expect", "translation=translated", "--timeout", str(WAIT),
         *SLOW_MACHINE,

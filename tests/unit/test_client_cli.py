@@ -6,10 +6,10 @@ import asyncio
 import io
 
 import pytest
-from chattools.client.cli import main, parse_args
-from chattools.client.connection import Heartbeat, check_url
-from chattools.client.errors import BadUrlError, ConnectionLostError, HandshakeRefusedError
-from chattools.client.languages import language_codes, parse_language_choice
+from chat_client.cli import main, parse_args
+from chat_client.connection import Heartbeat, check_url
+from chat_client.errors import BadUrlError, ConnectionLostError, HandshakeRefusedError
+from chat_client.languages import language_codes, parse_language_choice
 
 
 def test_parse_args_allows_messages_after_options():
@@ -203,7 +203,7 @@ async def test_heartbeat_declares_the_connection_dead_without_a_pong():
 
 def test_heartbeat_default_is_inside_the_idle_timeout():
     """The default interval keeps a connection well inside API Gateway's 10-minute idle timeout."""
-    from chattools.client.connection import HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT
+    from chat_client.connection import HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT
 
     assert 240 <= HEARTBEAT_INTERVAL <= 300
     assert HEARTBEAT_INTERVAL + HEARTBEAT_TIMEOUT < 600

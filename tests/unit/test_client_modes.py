@@ -6,10 +6,10 @@ import asyncio
 import io
 
 import pytest
-from chattools.client.display import Palette
-from chattools.client.interactive import COMMANDS, Command, CommandTable, Session, handle_line
-from chattools.client.ledger import DeliveryLedger
-from chattools.client.load import LoadOptions, LoadResult, Progress, plan_users
+from chat_client.display import Palette
+from chat_client.interactive import COMMANDS, Command, CommandTable, Session, handle_line
+from chat_client.ledger import DeliveryLedger
+from chat_client.load import LoadOptions, LoadResult, Progress, plan_users
 
 
 class RecordingConnection:

@@ -1,4 +1,4 @@
-"""Command line of the tester client: ``python -m chattools.client {interactive,send,load}``.
+"""Command line of the tester client: ``python -m chat_client {interactive,send,load}``.
 
 This module owns argument parsing, turning arguments into each mode's options, and exit
 statuses: 0 success, 1 an expectation or a delivery check failed, 2 a usage or connection error
@@ -15,16 +15,16 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from chattools.client.connection import HEARTBEAT_INTERVAL, OPEN_TIMEOUT
-from chattools.client.display import use_colour
-from chattools.client.errors import ChatClientError, UsageError
-from chattools.client.expect import (
+from chat_client.connection import HEARTBEAT_INTERVAL, OPEN_TIMEOUT
+from chat_client.display import use_colour
+from chat_client.errors import ChatClientError, UsageError
+from chat_client.expect import (
     Expectation,
     ExpectationSyntaxError,
     grammar_help,
     parse_expectation,
 )
-from chattools.client.languages import language_codes, parse_language_choice
+from chat_client.languages import language_codes, parse_language_choice
 
 __all__ = ["build_parser", "main", "parse_args"]
 
@@ -216,7 +216,7 @@ def _read_lines(path: Path | None, stream: IO[str] | None) -> list[str]:
 
 
 async def _interactive(args: argparse.Namespace) -> int:
-    from chattools.client.interactive import InteractiveOptions, run_interactive
+    from chat_client.interactive import InteractiveOptions, run_interactive
 
     colour = use_colour(sys.stdout, args.color)
     return await run_interactive(InteractiveOptions(
@@ -226,7 +226,7 @@ async def _interactive(args: argparse.Namespace) -> int:
 
 
 async def _send(args: argparse.Namespace) -> int:
-    from chattools.client.scripted import SendOptions, run_send
+    from chat_client.scripted import SendOptions, run_send
 
     messages = list(args.messages)
     if args.file is not None or args.stdin:
@@ -242,7 +242,7 @@ async def _send(args: argparse.Namespace) -> int:
 
 
 async def _load(args: argparse.Namespace) -> int:
-    from chattools.client.load import BENIGN_TEXTS, LoadOptions, run_load
+    from chat_client.load import BENIGN_TEXTS, LoadOptions, run_load
 
     texts = _read_lines(args.texts, None) if args.texts is not None else list(BENIGN_TEXTS)
     try:

@@ -24,9 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from chattools.client.connection import ChatConnection, open_connection, parse_frame
-from chattools.client.errors import AnswerTimeoutError, ChatClientError, ConnectionLostError
-from chattools.client.ledger import DeliveryLedger, DeliveryReport
+from chat_client.connection import ChatConnection, open_connection, parse_frame
+from chat_client.errors import AnswerTimeoutError, ChatClientError, ConnectionLostError
+from chat_client.ledger import DeliveryLedger, DeliveryReport
 
 __all__ = ["BENIGN_TEXTS", "LoadOptions", "LoadResult", "Progress", "run_load"]
 
