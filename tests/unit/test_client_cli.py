@@ -46,6 +46,13 @@ def test_parse_args_load_reads_languages_by_count_or_codes():
     assert (by_count.count, by_codes.duration) == (10, 3.0)
 
 
+def test_parse_args_load_accepts_a_low_rate_only_when_asked():
+    """--accept-low-rate is off by default; given, it is on."""
+    base = ["load", "ws://h/x", "--users", "4", "--rate", "5", "--count", "10"]
+    assert parse_args(base).accept_low_rate is False
+    assert parse_args([*base, "--accept-low-rate"]).accept_low_rate is True
+
+
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
