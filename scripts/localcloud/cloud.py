@@ -259,7 +259,7 @@ class LocalCloud:
 
     def _render_site(self, ws_url: str) -> None:
         assert self._site_dir is not None
-        from chattools.render import render_site
+        from site_renderer.render import render_site
 
         render_site(self._site_dir, ws_url=ws_url, build_version="local")
 

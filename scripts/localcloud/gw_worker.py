@@ -143,6 +143,9 @@ def serve(in_stream: BinaryIO, out_fd: int, handler_name: str, function_arn: str
     """Init, then answer invocations until the pool closes the pipe; the exit status."""
     started = time.perf_counter()
     try:
+        # The Lambda runtime's own step, emulated: AWS puts the function's code root
+        # (LAMBDA_TASK_ROOT, here the template's CodeUri) first on sys.path before importing
+        # the handler. The only sys.path edit under scripts/, and it is the emulation itself.
         task_root = os.environ.get("LAMBDA_TASK_ROOT")
         if task_root and task_root not in sys.path[:1]:
             sys.path.insert(0, task_root)

@@ -1,7 +1,7 @@
 """scripts/deploy end to end, with the ``aws`` and ``sam`` CLIs replaced by recording fakes on PATH.
 
 The fakes (fixtures/fake_cli.py) log every call; the page is rendered by the real
-``chattools.render``, so the uploads are checked against what the renderer produces.
+``site_renderer.render``, so the uploads are checked against what the renderer produces.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from chattools import deploy
-from chattools.render import render_site
 from deploy_support import ROOT
+from operations import deploy
+from site_renderer.render import render_site
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STACK_OUTPUTS = FIXTURES / "stack_outputs.json"
@@ -285,7 +285,7 @@ def test_dry_run_prints_every_step_and_calls_nothing(run_deploy: Callable[..., R
         "$ sam deploy",
         "$ aws cloudformation describe-stacks",
         "$ aws apigatewayv2 create-deployment --api-id '<WebSocketApiId>' --stage-name beta",
-        f"$ {ROOT / '.venv' / 'bin' / 'python'} -m chattools.render --ws-url '<WebSocketUrl>'",
+        f"$ {ROOT / '.venv' / 'bin' / 'python'} -m site_renderer --ws-url '<WebSocketUrl>'",
         "$ aws s3 cp",
         "$ aws cloudfront create-invalidation",
     ]

@@ -1,4 +1,4 @@
-"""End to end: the tester client (``python -m chattools.client``) as a subprocess, as testers run
+"""End to end: the tester client (``python -m chat_client``) as a subprocess, as testers run
 it, against the local cloud over real sockets."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ SLOW_MACHINE = ("--open-timeout", "30")
 def client(*args: str, timeout: float = 90.0) -> subprocess.CompletedProcess[str]:
     """Run the client to completion and capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "chattools.client", *args, *SLOW_MACHINE],
+        [sys.executable, "-m", "chat_client", *args, *SLOW_MACHINE],
         cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
     )
 
@@ -41,7 +41,7 @@ def frames_of(stdout: str) -> list[dict]:
 async def test_send_delivers_to_a_second_connected_client(local_cloud: RunningCloud, room: str):
     """A listening client sees the message another client sends, and its --expect holds."""
     listener = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "chattools.client", "send", local_cloud.ws_url,
+        sys.executable, "-m", "chat_client", "send", local_cloud.ws_url,
         "--room", room, "--name", "Bo", "--lang", "fr",
         "--expect", "delivered=Ana", "--expect", "translation=translated", "--timeout", str(WAIT),
         *SLOW_MACHINE,
@@ -142,9 +142,13 @@ def test_connection_closed_by_the_server_shows_code_and_reason(
 
 
 def test_short_load_loses_and_duplicates_nothing(local_cloud: RunningCloud):
-    """10 users in 2 rooms and 2 languages at 20 msg/s for 3 s: every delivery checks out."""
+    """10 users in 2 rooms and 2 languages at 20 msg/s for 3 s: every delivery checks out.
+
+    The rate a shared test machine reaches is a benchmark's business, not this test's: a slower
+    run is accepted (--accept-low-rate), and what is checked is that nothing is lost."""
     result = client("load", local_cloud.ws_url, "--users", "10", "--rooms", "2", "--langs", "2",
-                    "--rate", "20", "--duration", "3", "--timeout", "30", "--json", timeout=120)
+                    "--rate", "20", "--duration", "3", "--timeout", "30", "--json",
+                    "--accept-low-rate", timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True
@@ -153,6 +157,40 @@ def test_short_load_loses_and_duplicates_nothing(local_cloud: RunningCloud):
     assert report["acked"] == report["sent"]
     assert report["delivered"] == report["expected_deliveries"] == report["sent"] * 5
     assert 0 < report["latency_ms"]["p50_ms"] <= report["latency_ms"]["max_ms"]
+
+
+# One user waits for each message's ack before sending the next, so its rate is bounded by the
+# round trip through the gateway and the Lambda: 9,000 of them a second is out of reach on any
+# machine. Three messages: within the per-connection burst, and few back-to-back sends (live
+# frames of one sender can overtake each other when sent back to back; docs/reliability.md).
+UNREACHABLE_RATE = ("--users", "1", "--rate", "10000", "--count", "3", "--timeout", "30",
+                    "--no-progress")
+SHORTFALL = (r"sent [\d.]+ msg/s, below 90% of the 10000 msg/s asked \(at least 9000\.0\):"
+             r" the server or this machine could not keep up")
+
+
+def test_load_below_the_asked_rate_fails_and_says_why(local_cloud: RunningCloud):
+    """Every delivery checks out but the rate asked was not reached: exit 1, the reason given."""
+    result = client("load", local_cloud.ws_url, *UNREACHABLE_RATE, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("sent 3 in "), result.stdout
+    # The rate's reason comes last, after any delivery problem a loaded machine might add.
+    assert re.fullmatch(
+        "result: FAILED: (.*; )?" + SHORTFALL + r" \(--accept-low-rate accepts a slower run\)",
+        lines[-1],
+    ), result.stdout
+
+
+def test_load_below_the_asked_rate_passes_when_accepted(local_cloud: RunningCloud):
+    """--accept-low-rate: the same run exits 0, and a note still says the rate was not reached."""
+    result = client("load", local_cloud.ws_url, *UNREACHABLE_RATE, "--accept-low-rate",
+                    timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "lost=0 duplicates=0 out_of_order=0" in result.stdout, result.stdout
+    assert lines[-1] == "result: OK"
+    assert re.fullmatch("note: " + SHORTFALL + "; accepted by --accept-low-rate", lines[-2])
 
 
 def test_heartbeat_pings_are_answered(local_cloud: RunningCloud, room: str):

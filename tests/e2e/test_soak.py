@@ -1,8 +1,9 @@
 """Soak, CI profile: users chat with churn on the local cloud for about a minute; nothing is lost.
 
-``scripts/soak.py`` is run as a user would run it, against the session's local cloud, and its
-verdict is checked field by field (the script's own ``ok`` covers the same invariants; checking
-them here too keeps a failure readable). The longer run is documented in BENCHMARKS.md ("Soak").
+``chat-soak`` (operations.soak) is run as a user would run it, against the session's local
+cloud, and its verdict is checked field by field (the script's own ``ok`` covers the same
+invariants; checking them here too keeps a failure readable). The longer run is documented in
+BENCHMARKS.md ("Soak").
 """
 
 from __future__ import annotations
@@ -28,8 +29,7 @@ def test_soak_ci_profile_loses_and_duplicates_nothing(local_cloud: RunningCloud)
     assert local_cloud.process is not None
     result = subprocess.run(
         [
-            sys.executable,
-            str(ROOT / "scripts" / "soak.py"),
+            str(Path(sys.executable).parent / "chat-soak"),
             "--url",
             local_cloud.ws_url,
             "--pid",

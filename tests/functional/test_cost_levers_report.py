@@ -1,21 +1,16 @@
 """The cost report's in-process run: the levers' savings are measured, not assumed.
 
-Each test runs a small workload through the real handler (chattools.inprocess: moto tables,
+Each test runs a small workload through the real handler (operations.inprocess: moto tables,
 fake services, the botocore meter) with the levers off and on, and compares what was counted.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-# scripts/cost_report.py is a script, not a package module: import it from its folder.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-from cost_report import Workload, run_ours, steady
+from operations.costs.report import Workload, run_ours, steady
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""scripts/bench_gateway.py at a tiny size (every row and the floor measured), and its lean handler.
+"""The gateway benchmark (chat-bench-gateway) at a tiny size (every row and the floor measured),
+and its lean handler.
 
 Numbers are not judged here (benchmarks are, in BENCHMARKS.md); this keeps the benchmark runnable:
 each server starts, every echo comes back, and the CPU accounting covers each process group.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
-import os
 import re
 import subprocess
 import sys
@@ -27,11 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_bench_gateway_measures_each_server_and_the_floor() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench_gateway.py"), "--connections", "2",
+        [str(Path(sys.executable).parent / "chat-bench-gateway"), "--connections", "2",
          "--messages", "20", "--warmup", "5", "--floor-calls", "50", "--workers", "2"],
-        capture_output=True, text=True, timeout=240, env=env, check=False,
+        capture_output=True, text=True, timeout=240, check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     rows = {

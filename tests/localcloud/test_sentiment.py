@@ -6,33 +6,16 @@ never skip, when it is missing: CI installs it.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from localcloud.language import sentiment
 from localcloud.language.sentiment import judge, read
+from operations.bench import sentiment as bench
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_sentiment", ROOT / "scripts" / "bench_sentiment.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_sentiment"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
 
 
 def refused(text: str, language: str, to_english: Any = None) -> bool:

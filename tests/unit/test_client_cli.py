@@ -6,10 +6,10 @@ import asyncio
 import io
 
 import pytest
-from chattools.client.cli import main, parse_args
-from chattools.client.connection import Heartbeat, check_url
-from chattools.client.errors import BadUrlError, ConnectionLostError, HandshakeRefusedError
-from chattools.client.languages import language_codes, parse_language_choice
+from chat_client.cli import main, parse_args
+from chat_client.connection import Heartbeat, check_url
+from chat_client.errors import BadUrlError, ConnectionLostError, HandshakeRefusedError
+from chat_client.languages import language_codes, parse_language_choice
 
 
 def test_parse_args_allows_messages_after_options():
@@ -44,6 +44,13 @@ def test_parse_args_load_reads_languages_by_count_or_codes():
     assert by_count.langs == ("en", "es")
     assert by_codes.langs == ("ja", "fr")
     assert (by_count.count, by_codes.duration) == (10, 3.0)
+
+
+def test_parse_args_load_accepts_a_low_rate_only_when_asked():
+    """--accept-low-rate is off by default; given, it is on."""
+    base = ["load", "ws://h/x", "--users", "4", "--rate", "5", "--count", "10"]
+    assert parse_args(base).accept_low_rate is False
+    assert parse_args([*base, "--accept-low-rate"]).accept_low_rate is True
 
 
 @pytest.mark.parametrize(
@@ -203,7 +210,7 @@ async def test_heartbeat_declares_the_connection_dead_without_a_pong():
 
 def test_heartbeat_default_is_inside_the_idle_timeout():
     """The default interval keeps a connection well inside API Gateway's 10-minute idle timeout."""
-    from chattools.client.connection import HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT
+    from chat_client.connection import HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT
 
     assert 240 <= HEARTBEAT_INTERVAL <= 300
     assert HEARTBEAT_INTERVAL + HEARTBEAT_TIMEOUT < 600

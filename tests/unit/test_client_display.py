@@ -6,7 +6,7 @@ import io
 import time
 
 import pytest
-from chattools.client.display import Palette, format_frame, safe_text, use_colour
+from chat_client.display import Palette, format_frame, safe_text, use_colour
 
 NOW = time.mktime((2026, 11, 23, 12, 0, 0, 0, 0, -1))
 TODAY_10H = int(time.mktime((2026, 11, 23, 10, 4, 5, 0, 0, -1)) * 1000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from chattools.client.expect import (
+from chat_client.expect import (
     COUNTERS,
     ExpectationSyntaxError,
     check_all,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from chattools.client.ledger import DeliveryLedger
+from chat_client.ledger import DeliveryLedger
 from hypothesis import given
 from hypothesis import strategies as st
 

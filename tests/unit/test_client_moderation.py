@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chattools.client import moderation
-from chattools.client.display import Palette, format_frame
-from chattools.client.interactive import COMMANDS, Session, handle_line
+from chat_client import moderation
+from chat_client.display import Palette, format_frame
+from chat_client.interactive import COMMANDS, Session, handle_line
 
 
 class RecordingConnection:

@@ -6,10 +6,10 @@ import asyncio
 import io
 
 import pytest
-from chattools.client.display import Palette
-from chattools.client.interactive import COMMANDS, Command, CommandTable, Session, handle_line
-from chattools.client.ledger import DeliveryLedger
-from chattools.client.load import LoadOptions, LoadResult, Progress, plan_users
+from chat_client.display import Palette
+from chat_client.interactive import COMMANDS, Command, CommandTable, Session, handle_line
+from chat_client.ledger import DeliveryLedger
+from chat_client.load import LoadOptions, LoadResult, Progress, plan_users
 
 
 class RecordingConnection:
@@ -243,8 +243,8 @@ def test_load_result_reports_counts_rates_and_verdict():
     ledger.sent("a1", sender="user-0", room="r", seq=1, at=0.0, readers=frozenset({"user-0"}))
     ledger.outcome("a1", "ack", 0.002)
     ledger.delivery("user-0", "a1", 0.004)
-    result = LoadResult(options(), ledger.report(), send_seconds=2.0, delivery_seconds=0.5,
-                        translations={"original": 1})
+    result = LoadResult(options(rate=0.5), ledger.report(), send_seconds=2.0,
+                        delivery_seconds=0.5, translations={"original": 1})
     data = result.as_dict()
     assert data["ok"] is True
     assert (data["sent"], data["acked"], data["delivered"], data["lost"]) == (1, 1, 1, 0)
@@ -254,3 +254,67 @@ def test_load_result_reports_counts_rates_and_verdict():
     text = result.text()
     assert "lost=0 duplicates=0 out_of_order=0" in text
     assert text.endswith("result: OK")
+
+
+def _delivered_report(messages: int):
+    """A ledger's report where each of ``messages`` sends was acked and delivered once."""
+    ledger = DeliveryLedger()
+    for n in range(messages):
+        ledger.sent(f"m{n}", sender="user-0", room="r", seq=n + 1, at=0.0,
+                    readers=frozenset({"user-0"}))
+        ledger.outcome(f"m{n}", "ack", 0.001)
+        ledger.delivery("user-0", f"m{n}", 0.002)
+    return ledger.report()
+
+
+def test_load_result_fails_a_run_below_ninety_percent_of_the_asked_rate():
+    """10.3 of the 50 msg/s asked, every delivery fine: FAILED, saying the rate and the floor."""
+    result = LoadResult(options(rate=50.0), _delivered_report(103), send_seconds=10.0,
+                        delivery_seconds=10.0)
+    assert result.report.ok
+    assert not result.ok
+    data = result.as_dict()
+    assert (data["ok"], data["rate_reached"], data["min_rate"]) == (False, False, 45.0)
+    assert data["problems"] == [
+        "sent 10.3 msg/s, below 90% of the 50 msg/s asked (at least 45.0): the server or this"
+        " machine could not keep up (--accept-low-rate accepts a slower run)"
+    ]
+    assert result.rate_shortfall() == data["problems"][0].removesuffix(
+        " (--accept-low-rate accepts a slower run)"
+    )
+    assert result.text().splitlines()[-1] == "result: FAILED: " + data["problems"][0]
+
+
+def test_load_result_accepts_a_low_rate_when_told_and_still_says_so():
+    """With accept_low_rate the same run passes; a note line keeps the shortfall visible."""
+    result = LoadResult(options(rate=50.0, accept_low_rate=True), _delivered_report(103),
+                        send_seconds=10.0, delivery_seconds=10.0)
+    data = result.as_dict()
+    assert (data["ok"], data["rate_reached"], data["accept_low_rate"]) == (True, False, True)
+    assert data["problems"] == []
+    lines = result.text().splitlines()
+    assert lines[-1] == "result: OK"
+    assert lines[-2].startswith("note: sent 10.3 msg/s, below 90% of the 50 msg/s asked")
+    assert lines[-2].endswith("could not keep up; accepted by --accept-low-rate")
+
+
+@pytest.mark.parametrize(
+    ("sent", "ok"), [(45, True), (44, False), (60, True)], ids=["at-90%", "below", "above"]
+)
+def test_load_result_rate_floor_is_ninety_percent_inclusive(sent: int, ok: bool):
+    """45 msg/s of 50 asked is enough; 44 is not; more than asked is fine."""
+    result = LoadResult(options(rate=50.0), _delivered_report(sent), send_seconds=1.0,
+                        delivery_seconds=1.0)
+    assert result.ok is ok
+    assert result.rate_reached is ok
+
+
+def test_load_result_with_lost_deliveries_fails_even_when_a_low_rate_is_accepted():
+    """Accepting a low rate accepts nothing else: a lost delivery still fails the run."""
+    ledger = DeliveryLedger()
+    ledger.sent("a1", sender="user-0", room="r", seq=1, at=0.0, readers=frozenset({"user-0"}))
+    ledger.outcome("a1", "ack", 0.002)
+    result = LoadResult(options(rate=50.0, accept_low_rate=True), ledger.report(),
+                        send_seconds=1.0, delivery_seconds=1.0)
+    assert not result.ok
+    assert result.problems() == ["1 deliveries lost"]

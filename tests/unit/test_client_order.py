@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chattools.client.interactive import LiveOrder
+from chat_client.interactive import LiveOrder
 
 
 def message(message_id: str, text: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from chattools.client.stats import percentile, summarize
+from chat_client.stats import percentile, summarize
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from chattools.callcount import Meter, item_size
-from chattools.prices import (
+from operations.costs.callcount import Meter, item_size
+from operations.costs.prices import (
     PRICES,
     apigateway_messages,
     comprehend_units,
@@ -159,11 +157,8 @@ def test_meter_counts_billable_units_per_call() -> None:
 
 
 def _cost_report() -> Any:
-    """scripts/cost_report.py (a script, not a package module)."""
-    scripts = str(Path(__file__).resolve().parents[2] / "scripts")
-    if scripts not in sys.path:
-        sys.path.insert(0, scripts)
-    return importlib.import_module("cost_report")
+    """operations.costs.report, imported when a test needs it (it loads the in-process rig)."""
+    return importlib.import_module("operations.costs.report")
 
 
 def test_original_model_translates_per_reader_until_its_cache_is_warm() -> None:
@@ -208,7 +203,7 @@ def test_steady_workload_is_the_scenario_the_issue_names() -> None:
     """1,000 messages, 5% of them negative (the fake's words survive the 60-character cut),
     every distinct text 60 characters, and the common-phrase mix close to 30%."""
     report = _cost_report()
-    from chattools.inprocess import NEGATIVE_WORDS
+    from operations.inprocess import NEGATIVE_WORDS
 
     distinct = report.steady(1000)
     texts = [text for _, _, text in distinct.events]

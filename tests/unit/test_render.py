@@ -1,4 +1,4 @@
-"""Unit tests of chattools.render: the static site the deploy uploads and the local cloud serves."""
+"""Unit tests of site_renderer: the static site the deploy uploads and the local cloud serves."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from chattools.render import (
+from site_renderer.render import (
     CACHE_IMMUTABLE,
     CACHE_REVALIDATE,
     FRONTEND_DIR,

@@ -1,6 +1,6 @@
 """echo.py without boto3's client: the same echo, one signed PostToConnection over http.client.
 
-scripts/bench_gateway.py runs it beside echo.py to separate the local cloud's own cost (gateway,
+chat-bench-gateway runs it beside echo.py to separate the local cloud's own cost (gateway,
 runtime, IPC, HTTP) from the cost of boto3's client pipeline. The request is the one boto3 sends,
 SigV4-signed by botocore's own signer (``POST {stage}/@connections/{id}``, service
 ``execute-api``), on one kept-alive connection. It is valid against AWS too, but it is a

@@ -280,7 +280,7 @@ def _copy_static(static_dir: Path, out_static: Path, asset_version: str) -> None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m chattools.render --ws-url URL --out dist [--build-version V]``."""
+    """Command line: ``render-frontend --ws-url URL --out dist [--build-version V]``."""
     parser = argparse.ArgumentParser(
         prog="render-frontend",
         description="Render the Positive Chat page into a static folder for deployment.",

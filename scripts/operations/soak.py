@@ -3,7 +3,7 @@
 
 Usage (against a running local cloud; --pid samples its memory)::
 
-    .venv/bin/python scripts/soak.py --url ws://127.0.0.1:8000/ --users 30 --rooms 3 \
+    .venv/bin/chat-soak --url ws://127.0.0.1:8000/ --users 30 --rooms 3 \
         --duration 75 --pid "$(pgrep -of 'python -m localcloud')" --json
 
 Each simulated user lives in a loop until the deadline: connect, join its room (resuming after the

@@ -1,16 +1,16 @@
 """Cost report: dollars per 1,000 messages, ours (real handler, in process) beside the original's.
 
-    .venv/bin/python scripts/cost_report.py              # every scenario, markdown on stdout
-    .venv/bin/python scripts/cost_report.py --scenarios steady --large-messages 20
+    .venv/bin/chat-cost-report              # every scenario, markdown on stdout
+    .venv/bin/chat-cost-report --scenarios steady --large-messages 20
 
 Ours: the real ``positive_chat.app.lambda_handler`` runs each event in process
-(``chattools.inprocess``). DynamoDB is moto (tables from template.yaml); Comprehend, Translate
+(``operations.inprocess``). DynamoDB is moto (tables from template.yaml); Comprehend, Translate
 and @connections are answered by a deterministic fake at botocore's ``before-send`` (moto never
 sees them): language from the scenario's own marker (each generated text knows its language),
 sentiment NEGATIVE when a word of a short list appears, entities = capitalised words after the
 first. The counts are therefore exact; only the answers are fake. The room's members are
 written to the Connections table before counting starts (setup is not counted).
-``chattools.callcount.Meter`` counts every call and its billable units; Lambda GB-s come from
+``operations.costs.callcount.Meter`` counts every call and its billable units; Lambda GB-s come from
 each invocation's measured duration x MemorySize read from template.yaml (arm64 price, the
 template's architecture). Fakes answer instantly, so measured
 durations are this machine's CPU time, a lower bound of the real (network-bound) durations.
@@ -36,13 +36,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "backend"), str(ROOT / "scripts")]
-
-from chattools.prices import PRICES, Units, lambda_gb_seconds  # noqa: E402
+from operations.costs.prices import PRICES, Units, lambda_gb_seconds
 
 __all__ = ["Workload", "main", "original_cost", "run_ours"]
 
@@ -385,7 +381,7 @@ def _seed_history(harness: Any, workload: Workload) -> None:
 
 def run_ours(workload: Workload, levers: str) -> Measured:
     """Run ``workload`` through the real handler; count what the events (not the setup) cost."""
-    from chattools.inprocess import handler_in_process
+    from operations.inprocess import handler_in_process
 
     with handler_in_process(workload.texts.language_of, levers) as harness:
         for connection_id, lang in workload.members:
@@ -468,7 +464,7 @@ class OriginalModel:
 
     def join(self, who: str, lang: str) -> None:
         """init: store the connection, read and translate the whole history, one frame."""
-        from chattools.prices import (
+        from operations.costs.prices import (
             apigateway_messages,
             dynamodb_read_units,
             dynamodb_write_units,
@@ -492,13 +488,13 @@ class OriginalModel:
 
     def message(self, who: str, text: str) -> None:
         """message: 3 Comprehend calls, then refuse, or store and translate per reader."""
-        from chattools.inprocess import NEGATIVE_WORDS, entities_of
-        from chattools.prices import (
+        from operations.costs.prices import (
             apigateway_messages,
             comprehend_units,
             dynamodb_read_units,
             dynamodb_write_units,
         )
+        from operations.inprocess import NEGATIVE_WORDS, entities_of
 
         lang = self.language_of.get(text, self.lang_of[who])
         self.add(None, "apigateway.message", 1)  # the frame in
@@ -550,7 +546,7 @@ def original_cost(workload: Workload) -> tuple[Units, dict[str, Units], int]:
 
 
 def price(units: Units) -> float:
-    """Dollars for ``units`` (line items of chattools.prices.PRICES)."""
+    """Dollars for ``units`` (line items of operations.costs.prices.PRICES)."""
     return sum(PRICES[key].usd * value for key, value in units.items())
 
 
@@ -682,7 +678,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in ("messages", "joins", "history", "large_messages", "jobs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    from chattools.inprocess import memory_mb
+    from operations.inprocess import memory_mb
 
     memory = memory_mb()
     started = time.perf_counter()

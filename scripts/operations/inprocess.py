@@ -2,7 +2,7 @@
 
 This module owns the in-process rig: moto DynamoDB with the template's tables (with the local
 cloud's exact speed-ups), deterministic Comprehend/Translate/@connections fakes, a
-``chattools.callcount.Meter`` on every client, and a ``Harness`` that sends real-shaped API
+``operations.costs.callcount.Meter`` on every client, and a ``Harness`` that sends real-shaped API
 Gateway events to ``positive_chat.app.lambda_handler`` and times each invocation.
 
 The fakes answer at botocore's ``before-send`` event, i.e. after the request was built and
@@ -200,8 +200,8 @@ class Harness:
 
     def invoke(self, connection_id: str, frame: Mapping[str, Any]) -> dict[str, Any]:
         """One MESSAGE event through the real handler, timed; the frame in is metered."""
-        from chattools.callcount import Call
-        from chattools.prices import apigateway_messages
+        from operations.costs.callcount import Call
+        from operations.costs.prices import apigateway_messages
 
         self._seq += 1
         body = json.dumps(frame)
@@ -289,7 +289,7 @@ def handler_in_process(
     from positive_chat.config import Settings
     from positive_chat.levers import CostLevers
 
-    from chattools.callcount import Meter
+    from operations.costs.callcount import Meter
 
     install_speedups()  # moto, exact, with an indexed Query and a direct item encoder
     with mock_aws():

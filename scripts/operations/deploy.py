@@ -11,7 +11,7 @@ Deploy::
     deploy  sam deploy           (samconfig.toml; stack name, Region, parameter overrides)
     outputs aws cloudformation describe-stacks   (WebSocket URL, bucket, distribution ...)
     stage   aws apigatewayv2 create-deployment   (route/integration changes go live)
-    render  python -m chattools.render --ws-url <stack's URL> --out <tmp> --build-version V
+    render  python -m site_renderer --ws-url <stack's URL> --out <tmp> --build-version V
     upload  aws s3 cp, one file at a time, with its Content-Type and Cache-Control: pages
             no-cache; content-hashed assets (static/<hash>/...) immutable for a year. Assets
             first, pages last, so a new page never references an asset not yet uploaded.
@@ -213,10 +213,10 @@ def content_type_for(name: str) -> str:
 def plan_upload(site_dir: Path) -> list[UploadItem]:
     """Every file of the rendered site, assets first and pages last, with its headers.
 
-    Cache-Control follows the renderer's own rule (``chattools.render.cache_control_for``), so
+    Cache-Control follows the renderer's own rule (``site_renderer.render.cache_control_for``), so
     the two can never disagree: content-hashed assets immutable, everything else revalidated.
     """
-    from chattools.render import cache_control_for
+    from site_renderer.render import cache_control_for
 
     items = [
         UploadItem(
@@ -322,11 +322,8 @@ def render_site(settings: Settings, runner: Runner, ws_url: str, out_dir: Path) 
     runner.step("render the page for this stage's WebSocket URL")
     venv_python = settings.root / ".venv" / "bin" / "python"
     python = str(venv_python) if venv_python.exists() else sys.executable
-    env = dict(runner.env or os.environ)
-    scripts = str(settings.root / "scripts")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), scripts) if p)
-    command = [python, "-m", "chattools.render", "--ws-url", ws_url, "--out", str(out_dir)]
-    runner.run([*command, "--build-version", settings.build_version], env=env)
+    command = [python, "-m", "site_renderer", "--ws-url", ws_url, "--out", str(out_dir)]
+    runner.run([*command, "--build-version", settings.build_version])
 
 
 def upload_site(settings: Settings, runner: Runner, site_dir: Path, bucket: str) -> None:

@@ -11,7 +11,7 @@ Measures, against a real server process through boto3 (what the Lambda does):
   process drives the server, with the server in a thread of this process or in its own process.
 
 Data is written straight into snapshot/journal files (fast), then served by the real server.
-Usage: ``python scripts/bench_dynamodb.py [--sizes 1000,10000,100000] [--quick]``
+Usage: ``.venv/bin/chat-bench-dynamodb [--sizes 1000,10000,100000] [--quick]``
 """
 
 from __future__ import annotations
@@ -32,9 +32,6 @@ from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from localcloud.dynamodb import LocalDynamoDB
 from localcloud.dynamodb.store import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
 from localcloud.template import DEFAULT_TEMPLATE, load_template, table_specs

@@ -1,11 +1,11 @@
 """Offline sentiment on labelled chat messages: the new judge beside today's VADER-only labels.
 
-    .venv/bin/python scripts/bench_sentiment.py                   # both sets, Apertium translation
-    .venv/bin/python scripts/bench_sentiment.py --set holdout     # only the held-out messages
-    .venv/bin/python scripts/bench_sentiment.py --set blind       # only the blind messages
-    .venv/bin/python scripts/bench_sentiment.py --set dev         # the development messages
-    .venv/bin/python scripts/bench_sentiment.py --no-translation  # the judge with to_english=None
-    .venv/bin/python scripts/bench_sentiment.py --show-misses     # list every message judged wrong
+    .venv/bin/chat-bench-sentiment                   # both sets, Apertium translation
+    .venv/bin/chat-bench-sentiment --set holdout     # only the held-out messages
+    .venv/bin/chat-bench-sentiment --set blind       # only the blind messages
+    .venv/bin/chat-bench-sentiment --set dev         # the development messages
+    .venv/bin/chat-bench-sentiment --no-translation  # the judge with to_english=None
+    .venv/bin/chat-bench-sentiment --show-misses     # list every message judged wrong
 
 The messages are ``tests/data/sentiment/<lang>.jsonl`` (the set the judge's cues were written
 against) and ``<lang>.holdout.jsonl`` (written afterwards and measured before any cue was
@@ -38,11 +38,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from localcloud.language.analysis import analyze_sentiment
+from localcloud.language.sentiment import judge
 
-from localcloud.language.analysis import analyze_sentiment  # noqa: E402
-from localcloud.language.sentiment import judge  # noqa: E402
+ROOT = Path(__file__).resolve().parents[3]
 
 DATA = ROOT / "tests" / "data" / "sentiment"
 LANGUAGES = ("en", "es", "fr", "de", "it", "pt")

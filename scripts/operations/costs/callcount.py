@@ -2,7 +2,7 @@
 
 This module owns the ``Meter``: attached to boto3 clients, it records one ``Call`` per API call
 (``before-parameter-build``, so botocore's retries do not add to the count) with the units it
-bills, priced later with ``chattools.prices``:
+bills, priced later with ``operations.costs.prices``:
 
 - Comprehend Detect*: ``comprehend.unit`` = max(3, ceil(characters / 100)) per document;
 - TranslateText: ``translate.character`` = the source text's characters (none when source and
@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chattools.prices import (
+from operations.costs.prices import (
     Units,
     apigateway_messages,
     comprehend_units,
@@ -127,7 +127,7 @@ class Meter:
             return list(self.calls)
 
     def units(self) -> Units:
-        """Billable units by line item (see chattools.prices.PRICES)."""
+        """Billable units by line item (see operations.costs.prices.PRICES)."""
         total = Units()
         for call in self.snapshot():
             total.merge(call.units)

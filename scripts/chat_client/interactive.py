@@ -16,10 +16,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from chattools.client.connection import ChatConnection, open_connection
-from chattools.client.display import Palette, format_frame, safe_text
-from chattools.client.errors import ChatClientError
-from chattools.client.languages import language_codes
+from chat_client.connection import ChatConnection, open_connection
+from chat_client.display import Palette, format_frame, safe_text
+from chat_client.errors import ChatClientError
+from chat_client.languages import language_codes
 
 __all__ = [
     "COMMANDS", "Command", "CommandTable", "InteractiveOptions", "LiveOrder", "Session",
@@ -375,4 +375,4 @@ async def run_interactive(
 
 
 # Registers /mod-login, /queue, /approve... and the review.* formatters (imports COMMANDS above).
-from chattools.client import moderation  # noqa: E402
+from chat_client import moderation  # noqa: E402

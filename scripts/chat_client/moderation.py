@@ -5,8 +5,8 @@ moderator connection is in no chat room, so the chat keeps its own connection). 
 read from a prompt without echo (``getpass``) or from a file named on the line: never from the
 command line of the program, so it stays out of shell history and ``ps``. Review frames from the
 moderator connection are shown with the chat's frames. Importing this module registers the
-commands in :data:`~chattools.client.interactive.COMMANDS` and the formatters in
-:data:`~chattools.client.display.FORMATTERS`.
+commands in :data:`~chat_client.interactive.COMMANDS` and the formatters in
+:data:`~chat_client.display.FORMATTERS`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chattools.client.connection import ChatConnection, open_connection
-from chattools.client.display import FORMATTERS, Palette, format_frame, safe_text
-from chattools.client.errors import ChatClientError
-from chattools.client.interactive import COMMANDS, Session
+from chat_client.connection import ChatConnection, open_connection
+from chat_client.display import FORMATTERS, Palette, format_frame, safe_text
+from chat_client.errors import ChatClientError
+from chat_client.interactive import COMMANDS, Session
 
 __all__ = ["ModeratorState", "read_secret", "state_of"]
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
 
-from chattools.client.stats import LatencySummary, summarize
+from chat_client.stats import LatencySummary, summarize
 
 __all__ = ["DeliveryLedger", "DeliveryReport", "Outcome", "SentMessage"]
 

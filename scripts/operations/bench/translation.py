@@ -1,7 +1,7 @@
 """Offline translation: latency, throughput and memory of the Apertium pipelines.
 
-    .venv/bin/python scripts/bench_translation.py              # everything below, ~1 minute
-    .venv/bin/python scripts/bench_translation.py --messages 400
+    .venv/bin/chat-bench-translation              # everything below, ~1 minute
+    .venv/bin/chat-bench-translation --messages 400
 
 What it measures, in one run (so the ratios hold on a noisy machine):
 
@@ -28,12 +28,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from localcloud.language.translation import Translator  # noqa: E402
+from localcloud.language.translation import Translator
 
 MESSAGES = [
     "Good morning everyone, how are you today?",

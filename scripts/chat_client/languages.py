@@ -12,7 +12,7 @@ from pathlib import Path
 
 __all__ = ["LANGUAGES_FILE", "language_codes", "parse_language_choice"]
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES_FILE = ROOT / "backend" / "positive_chat" / "languages.json"
 
 # Load tests spread users over the first L of these: widely used languages first, so that

@@ -10,22 +10,19 @@ The scenario (DESIGN.md §7): a room of 10 readers in 3 languages (4 en, 3 fr, 3
 50 English messages of history already translated into fr and de. The original's counts follow
 its algorithm in DESIGN.md §1.
 
-    .venv/bin/python scripts/count_calls.py            # prints the markdown table
+    .venv/bin/chat-count-calls            # prints the markdown table
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "backend"), str(ROOT / "scripts")]
-
-from chattools.inprocess import in_process_environment  # noqa: E402
+from operations.inprocess import in_process_environment
 
 in_process_environment()
 
@@ -294,8 +291,10 @@ def _by_service(calls: Counter[str]) -> dict[str, int]:
     return totals
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     """Print the BENCHMARKS.md table and each operation's detail."""
+    parser = argparse.ArgumentParser(prog="chat-count-calls", description=__doc__.split("\n")[0])
+    parser.parse_args(argv)
     results = Scenario().run()
     services = ["comprehend", "translate", "dynamodb", "apigatewaymanagementapi"]
     print("| operation | service | ours | original |")
@@ -315,7 +314,8 @@ def main() -> None:
     for operation, calls in results.items():
         detail = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
         print(f"- {operation}: {detail}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

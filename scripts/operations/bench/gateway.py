@@ -1,6 +1,6 @@
 """Echo benchmark of the local API Gateway, beside the raw ceiling of a bare `websockets` server.
 
-    .venv/bin/python scripts/bench_gateway.py --connections 10 --messages 2000
+    .venv/bin/chat-bench-gateway --connections 10 --messages 2000
 
 For each server it starts a child process (so the load client and the server do not share an
 interpreter), opens N connections and has each send M frames in a closed loop: send, wait for
@@ -42,7 +42,7 @@ from typing import Any
 
 __all__ = ["BenchResult", "main"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 HANDLERS = ROOT / "tests" / "localcloud" / "handlers"
 _START_TIMEOUT = 120.0  # seconds for a server child to announce its URL
 
@@ -211,12 +211,11 @@ async def _run_client(
 @contextlib.contextmanager
 def _server(server: str, args: argparse.Namespace) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """Start one server child; yield it with the URL it announced; stop it at the end."""
-    command = [sys.executable, __file__, "--serve", server, "--loop", args.loop]
+    command = [sys.executable, "-m", "operations.bench.gateway", "--serve", server,
+               "--loop", args.loop]
     if getattr(args, "workers", None):
         command += ["--workers", str(args.workers)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
-    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                             env=env)
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
         ready, _, _ = select.select([child.stdout], [], [], _START_TIMEOUT)

@@ -2,7 +2,7 @@
 keep it alive with the same app-level heartbeat as the chat page.
 
 This module owns the only use of the ``websockets`` library in the client. Everything the library
-can raise is translated at this boundary into :mod:`chattools.client.errors`.
+can raise is translated at this boundary into :mod:`chat_client.errors`.
 
 Heartbeat: API Gateway closes a WebSocket that carries no data for 10 minutes (control frames do
 not count), so, like the page, the client sends ``{"action": "ping"}`` every 4.5 minutes and
@@ -29,7 +29,7 @@ from websockets.exceptions import (
     InvalidURI,
 )
 
-from chattools.client.errors import (
+from chat_client.errors import (
     BadUrlError,
     ConnectError,
     ConnectionLostError,

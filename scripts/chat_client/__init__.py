@@ -3,7 +3,7 @@ assertions, and a load generator that verifies every delivery (protocol v2).
 
 Modules::
 
-    cli          argument parsing, exit statuses         (python -m chattools.client)
+    cli          argument parsing, exit statuses         (python -m chat_client)
     connection   the WebSocket, clear errors, heartbeat  (the only websockets user)
     errors       the exception tree
     display      frames -> terminal text (escaped, coloured)

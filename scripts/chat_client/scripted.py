@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from chattools.client.connection import ChatConnection, open_connection
-from chattools.client.errors import AnswerTimeoutError, ChatClientError
-from chattools.client.expect import Expectation, Verdict, check_all
+from chat_client.connection import ChatConnection, open_connection
+from chat_client.errors import AnswerTimeoutError, ChatClientError
+from chat_client.expect import Expectation, Verdict, check_all
 
 __all__ = ["FrameInbox", "SendOptions", "run_send"]
 

@@ -1,7 +1,7 @@
 """One connection floods the local cloud: how long do everyone else's messages take?
 
-    .venv/bin/python scripts/bench_flood.py                   # this checkout
-    .venv/bin/python scripts/bench_flood.py --before 6b0bd8e  # and a commit before, same run
+    .venv/bin/chat-bench-flood                   # this checkout
+    .venv/bin/chat-bench-flood --before 6b0bd8e  # and a commit before, same run
 
 For each local cloud (this checkout, and with ``--before REV`` the same benchmark on a
 ``git worktree`` of that commit, run one after the other in the same invocation, so both see
@@ -42,7 +42,7 @@ from typing import Any
 
 import websockets
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT = 120.0
 
 
@@ -76,6 +76,7 @@ def local_cloud(checkout: Path) -> Iterator[str]:
     """Start the local cloud of ``checkout``; yield its WebSocket URL; stop it."""
     with tempfile.TemporaryDirectory(prefix="bench-flood-") as tmp:
         ready = Path(tmp) / "ready.json"
+        # That checkout's code, not the installed one: --before runs a worktree of another commit.
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             [str(checkout / "scripts"), str(checkout / "backend"), env.get("PYTHONPATH", "")]
