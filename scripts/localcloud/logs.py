@@ -118,7 +118,7 @@ def human_record(document: Mapping[str, Any]) -> str:
         text += f"  ({', '.join(where)})"
     trace = document.get("exception") or document.get("stack_trace")
     if trace:
-        text += "\n" + (trace if isinstance(trace, str) else json.dumps(trace, indent=2))
+        text += "\n" + (trace if isinstance(trace, str) else json.dumps(trace, indent=2)).rstrip()
     return text
 
 
