@@ -640,7 +640,8 @@ class Gateway:
         action: str | None = None,
     ) -> None:
         if INVOCATIONS.isEnabledFor(logging.INFO):
-            INVOCATIONS.log(*invocation_line(route, cid, result, status, action))
+            level, text, extra = invocation_line(route, cid, result, status, action)
+            INVOCATIONS.log(level, "%s", text, extra=extra)
 
     # -- timeouts ------------------------------------------------------------------------------
 

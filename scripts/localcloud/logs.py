@@ -218,9 +218,9 @@ def forward_child_log(stream: IO[bytes], logger: logging.Logger) -> threading.Th
 # -- the gateway's line per invocation ---------------------------------------------------------
 
 _ACTION = re.compile(r"^[\w$.:-]{1,32}$")
-_QUIET_ERRORS = {  # failures with a line of their own already (throttling) or expected (stop)
-    "TooManyRequestsException": (logging.INFO, "throttled"),
-    "Runtime.Stopped": (logging.INFO, "not run: stopping"),
+_QUIET_ERRORS = {  # failures that are no news: throttling has its own line once a second
+    "TooManyRequestsException": (logging.INFO, "throttled", True),
+    "Runtime.Stopped": (logging.INFO, "not run: stopping", False),
 }
 
 
@@ -243,13 +243,14 @@ def invocation_line(
     result: InvocationResult,
     status: int | None,
     action: str | None = None,
-) -> tuple[int, str]:
-    """The level and text of the one terminal line an invocation gets.
+) -> tuple[int, str, dict[str, bool]]:
+    """The level, text and ``extra`` of the one line an invocation gets.
 
     Route (and the frame's action), the connection id's first 8 characters, the duration, the
     result (the proxy response's status code, or the error) and whether it was a cold start.
+    A throttled invocation (it never ran) is written to the log file only.
     """
-    level = logging.INFO
+    level, file_only = logging.INFO, False
     if result.ok:
         payload = result.payload
         code = payload.get("statusCode") if isinstance(payload, dict) else None
@@ -257,9 +258,10 @@ def invocation_line(
     else:
         error = result.error or {}
         kind = str(error.get("errorType"))
-        level, outcome = _QUIET_ERRORS.get(
-            kind, (logging.ERROR, f"error {kind}: {error.get('errorMessage')}")
+        level, outcome, file_only = _QUIET_ERRORS.get(
+            kind, (logging.ERROR, f"error {kind}: {error.get('errorMessage')}", False)
         )
     cold = f"  cold start (init {result.init_ms:.0f} ms)" if result.init_ms is not None else ""
-    return level, (f"{route:<11} {connection_id[:8]:<8}  {action or '':<10} "
-                   f"{result.duration_ms:6.0f} ms  {outcome}{cold}")
+    text = (f"{route:<11} {connection_id[:8]:<8}  {action or '':<10} "
+            f"{result.duration_ms:6.0f} ms  {outcome}{cold}")
+    return level, text, {"file_only": file_only}
