@@ -16,6 +16,11 @@ The function's timeout is enforced: past it the worker is killed (SIGKILL) and t
 fails with ``Sandbox.Timedout``; the next invocation gets a new environment. A worker that dies
 (``sys.exit``, a crash) fails its invocation with ``Runtime.ExitError``. Nothing here blocks the
 event loop: pipes are asyncio transports carrying length-prefixed pickles.
+
+What the function writes on stdout and stderr (its JSON logs, EMF metrics, warnings, tracebacks)
+comes back on two more pipes per environment and is logged line by line by
+``localcloud.function_output`` (as ``localcloud.lambda``, source ``Function#N``), so
+``localcloud.logs`` decides what reaches the terminal and what only the log file.
 """
 
 from __future__ import annotations
