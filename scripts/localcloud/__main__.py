@@ -22,7 +22,9 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from localcloud import logs
 from localcloud.cloud import CloudSettings, LocalCloud, MissingCredentialsError
+from localcloud.logs import LOG_FILE_NAME
 from localcloud.template import DEFAULT_TEMPLATE, StageThrottle
 
 __all__ = ["main"]
@@ -49,7 +51,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                       help=f"folder that keeps rooms, history and topics across restarts"
                            f" (default: {DEFAULT_DATA_DIR})")
     data.add_argument("--ephemeral", action="store_true",
-                      help="keep nothing: data lives in memory and is gone at exit")
+                      help="keep nothing: data lives in memory and is gone at exit (the log"
+                           " file goes to a temporary folder)")
     svc = parser.add_argument_group("services")
     svc.add_argument("--real-aws", action="store_true",
                      help="use real Amazon Comprehend and Translate (needs AWS credentials);"
@@ -74,7 +77,15 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                           " random secret printed at startup)")
     out = parser.add_argument_group("output")
     out.add_argument("--log-level", default="INFO",
-                     choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level (INFO)")
+                     choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                     help="least severe record kept, on the terminal and in the log file: INFO"
+                          " shows one line per Lambda invocation, WARNING only problems (INFO)")
+    out.add_argument("--verbose", action="store_true",
+                     help="also print everything the log file gets (the Lambda's JSON logs, its"
+                          " metrics, library warnings and access lines) on the terminal")
+    out.add_argument("--log-file", type=Path, default=None, metavar="PATH",
+                     help=f"the full log (default: {LOG_FILE_NAME} in the data folder; with"
+                          " --ephemeral, in a new temporary folder, kept after exit)")
     out.add_argument("--ready-file", type=Path, default=None,
                      help="write the URLs as JSON to this file once everything is ready")
     args = parser.parse_args(argv)
@@ -183,6 +194,7 @@ async def _run(args: argparse.Namespace) -> int:
         f"  WebSocket URL:      {urls.websocket}\n"
         f"  @connections API:   {urls.connections}\n"
         f"  Data folder:        {urls.data_dir or 'none (ephemeral)'}\n"
+        f"  Log file:           {args.log_file} ({_log_note(args)})\n"
         f"  Translation:        {translate_note}\n"
         f"  Moderator console:  {urls.page.rstrip('/')}/moderator.html\n"
         f"  Moderator secret:   {_secret_note(args)}\n"
@@ -198,8 +210,25 @@ async def _run(args: argparse.Namespace) -> int:
     finally:
         logging.getLogger("localcloud").info("stopping: closing sockets, saving data")
         await cloud.stop()
-    print("Positive Chat stopped; data saved.", flush=True)
+    print(f"Positive Chat stopped; data saved. Full log: {args.log_file}", flush=True)
     return 0
+
+
+def _log_note(args: argparse.Namespace) -> str:
+    if args.verbose:
+        return "everything, also shown here"
+    return "the Lambda's JSON logs and metrics; --verbose to show them here"
+
+
+def _log_file(args: argparse.Namespace) -> Path:
+    """Where the full log goes: --log-file, else the data folder, else a new temporary folder."""
+    if args.log_file is not None:
+        return Path(args.log_file).resolve()
+    if not args.ephemeral:
+        return Path(args.data_dir).resolve() / LOG_FILE_NAME
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="positive-chat-log-")) / LOG_FILE_NAME
 
 
 def _secret_note(args: argparse.Namespace) -> str:
@@ -212,11 +241,12 @@ def _secret_note(args: argparse.Namespace) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m localcloud`` (and ``scripts/run-local``)."""
     args = _parse(argv)
-    logging.basicConfig(
-        level=args.log_level,
-        format="%(asctime)s %(levelname)-7s %(name)-10s %(message)s",
-        datefmt="%H:%M:%S",
-    )
+    args.log_file = _log_file(args)
+    try:
+        logs.configure(args.log_level, args.log_file, verbose=args.verbose)
+    except OSError as err:
+        print(f"error: cannot write the log file {args.log_file}: {err}", file=sys.stderr)
+        return 1
     factory = _loop_factory()
     with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=factory) as runner:
         return runner.run(_run(args))

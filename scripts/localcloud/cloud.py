@@ -100,7 +100,8 @@ class LocalCloud:
 
         ddb_dir = settings.data_dir / "dynamodb" if settings.data_dir else None
         self._dynamodb = LocalDynamoDB(
-            data_dir=ddb_dir, template_path=settings.template_path, host=settings.host
+            data_dir=ddb_dir, template_path=settings.template_path, host=settings.host,
+            log_to=logging.getLogger("localcloud.dynamodb"),
         )
         dynamodb_url: str = await loop.run_in_executor(None, self._dynamodb.start)
         LOG.info("DynamoDB ready at %s (data: %s)", dynamodb_url, ddb_dir or "in memory")
@@ -112,7 +113,9 @@ class LocalCloud:
         else:
             from localcloud.language import LanguageServices
 
-            self._language = LanguageServices(host=settings.host)
+            self._language = LanguageServices(
+                host=settings.host, log_to=logging.getLogger("localcloud.language")
+            )
             language_url = await loop.run_in_executor(None, self._language.start)
             LOG.info("Comprehend/Translate (offline) ready at %s", language_url)
 

@@ -58,6 +58,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from localcloud import events
+from localcloud.logs import invocation_line, selection_value
 from localcloud.runtime import FunctionRuntime, InvocationResult, lambda_environment
 from localcloud.sigv4 import SigV4Verifier
 from localcloud.template import (
@@ -570,7 +571,9 @@ class Gateway:
             request_id=request_id, message_id=events.new_request_id(),
             now_s=(conn.last_request_ms + 0.5) / 1000,  # half a ms: no float rounding down
         )
-        runtime.submit(event, _MessageDone(self, conn, route, request_id))
+        action = (selection_value(data, self._selector.path)
+                  if INVOCATIONS.isEnabledFor(logging.INFO) else None)
+        runtime.submit(event, _MessageDone(self, conn, route, request_id, action))
 
     def _log_throttled(self) -> None:
         now = time.monotonic()
@@ -611,9 +614,10 @@ class Gateway:
         self._log_invocation("$disconnect", conn.info.connection_id, result, None)
 
     def _message_done(
-        self, conn: _Connection, route: str, request_id: str, result: InvocationResult
+        self, conn: _Connection, route: str, request_id: str, action: str | None,
+        result: InvocationResult,
     ) -> None:
-        self._log_invocation(route, conn.info.connection_id, result, None)
+        self._log_invocation(route, conn.info.connection_id, result, None, action)
         if not result.ok and conn.opened and not self._stopping:
             self._spawn(self._send_error(conn, "Internal server error", request_id))
 
@@ -632,18 +636,12 @@ class Gateway:
             LOG.debug("%s: gone before the error frame", conn.info.connection_id)
 
     def _log_invocation(
-        self, route: str, cid: str, result: InvocationResult, status: int | None
+        self, route: str, cid: str, result: InvocationResult, status: int | None,
+        action: str | None = None,
     ) -> None:
-        if not INVOCATIONS.isEnabledFor(logging.INFO):
-            return
-        if result.ok:
-            outcome = str(status) if status is not None else "ok"
-        else:
-            error = result.error or {}
-            outcome = f"{error.get('errorType')}: {error.get('errorMessage')}"
-        cold = f" (cold start, init {result.init_ms:.0f} ms)" if result.init_ms is not None else ""
-        INVOCATIONS.info("%-12s %s %7.1f ms  env #%d  %s%s", route, cid, result.duration_ms,
-                         result.environment, outcome, cold)
+        if INVOCATIONS.isEnabledFor(logging.INFO):
+            level, text, extra = invocation_line(route, cid, result, status, action)
+            INVOCATIONS.log(level, "%s", text, extra=extra)
 
     # -- timeouts ------------------------------------------------------------------------------
 
@@ -751,14 +749,18 @@ class Gateway:
 class _MessageDone:
     """The completion callback of one MESSAGE invocation (cheaper than a closure per frame)."""
 
-    __slots__ = ("conn", "gateway", "request_id", "route")
+    __slots__ = ("action", "conn", "gateway", "request_id", "route")
 
-    def __init__(self, gateway: Gateway, conn: _Connection, route: str, request_id: str) -> None:
+    def __init__(
+        self, gateway: Gateway, conn: _Connection, route: str, request_id: str,
+        action: str | None,
+    ) -> None:
         self.gateway = gateway
         self.conn = conn
         self.route = route
         self.request_id = request_id
+        self.action = action
 
     def __call__(self, result: InvocationResult) -> None:
-        self.gateway._message_done(self.conn, self.route, self.request_id, result)
+        self.gateway._message_done(self.conn, self.route, self.request_id, self.action, result)
 

@@ -16,6 +16,11 @@ The function's timeout is enforced: past it the worker is killed (SIGKILL) and t
 fails with ``Sandbox.Timedout``; the next invocation gets a new environment. A worker that dies
 (``sys.exit``, a crash) fails its invocation with ``Runtime.ExitError``. Nothing here blocks the
 event loop: pipes are asyncio transports carrying length-prefixed pickles.
+
+What the function writes on stdout and stderr (its JSON logs, EMF metrics, warnings, tracebacks)
+comes back on two more pipes per environment and is logged line by line by
+``localcloud.function_output`` (as ``localcloud.lambda``, source ``Function#N``), so
+``localcloud.logs`` decides what reaches the terminal and what only the log file.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from localcloud.function_output import FunctionOutput
+from localcloud.logs import FILE_ONLY
 from localcloud.template import FunctionSpec
 
 __all__ = [
@@ -197,6 +204,7 @@ class _Worker:
         self.ready: asyncio.Future[tuple[str, Any]] = runtime.loop.create_future()
         self.current: _Invocation | None = None
         self.eof: asyncio.Future[None] = runtime.loop.create_future()  # the pipe is read to its end
+        self.output_done: list[asyncio.Future[None]] = []  # stdout and stderr read to their end
         self.init_ms: float | None = None
         self.invocations = 0
         self.dead = False
@@ -205,6 +213,8 @@ class _Worker:
         loop = self.runtime.loop
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
+        out_r, out_w = os.pipe()  # the function's stdout and stderr: log records, not the tty
+        err_r, err_w = os.pipe()
         try:
             try:
                 self.process = await asyncio.create_subprocess_exec(
@@ -218,16 +228,18 @@ class _Worker:
                     env=env,
                     cwd=cwd,
                     stdin=asyncio.subprocess.DEVNULL,
+                    stdout=out_w,
+                    stderr=err_w,
                     # Not in the terminal's process group: Ctrl-C goes to the gateway, which
                     # stops the environments itself once every $disconnect has run.
                     start_new_session=True,
                 )
             finally:
-                os.close(to_child_r)
-                os.close(from_child_w)
+                for fd in (to_child_r, from_child_w, out_w, err_w):
+                    os.close(fd)
         except BaseException:
-            os.close(to_child_w)
-            os.close(from_child_r)
+            for fd in (to_child_w, from_child_r, out_r, err_r):
+                os.close(fd)
             raise
         self.writer, _ = await loop.connect_write_pipe(
             asyncio.Protocol, os.fdopen(to_child_w, "wb", buffering=0)
@@ -235,6 +247,13 @@ class _Worker:
         self.reader, _ = await loop.connect_read_pipe(
             lambda: _Pipe(self.on_message, self.on_eof), os.fdopen(from_child_r, "rb", buffering=0)
         )
+        source = f"{self.runtime.name}#{self.number}"
+        for stream, fd in (("stdout", out_r), ("stderr", err_r)):
+            done: asyncio.Future[None] = loop.create_future()
+            self.output_done.append(done)
+            await loop.connect_read_pipe(
+                _output_reader(source, stream, cwd, done), os.fdopen(fd, "rb", buffering=0)
+            )
 
     def on_message(self, message: tuple[str, Any]) -> None:
         kind = message[0]
@@ -329,6 +348,8 @@ class _Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self.eof), _STOP_GRACE)
             self.reader.close()
+        if self.output_done:  # the function's last log lines are logged before "stopped"
+            await asyncio.wait(self.output_done, timeout=_STOP_GRACE)
         invocation, self.current = self.current, None
         if invocation is not None:  # still running at the stop: it fails, it is not forgotten
             if invocation.timer is not None:
@@ -336,6 +357,18 @@ class _Worker:
             invocation.callback(
                 _failed(invocation, "Runtime.Stopped", "the local cloud is shutting down")
             )
+
+
+def _output_reader(
+    source: str, stream: str, task_root: str, done: asyncio.Future[None]
+) -> Callable[[], FunctionOutput]:
+    """The protocol factory for one of the function's output pipes; ``done`` is set at its end."""
+
+    def finished() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    return lambda: FunctionOutput(source, stream, task_root, finished)
 
 
 def _runtime_exit(process: asyncio.subprocess.Process | None) -> dict[str, Any]:
@@ -554,7 +587,8 @@ class FunctionRuntime:
             return
         worker.init_ms = float(detail)
         LOG.info("%s cold start: environment #%d initialised in %.0f ms (ready after %.0f ms)",
-                 self.name, worker.number, worker.init_ms, (time.perf_counter() - started) * 1000)
+                 self.name, worker.number, worker.init_ms, (time.perf_counter() - started) * 1000,
+                 extra=FILE_ONLY)  # the terminal says so on the invocation's own line
         self._next(worker)
 
     def _next(self, worker: _Worker) -> None:

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import select
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO, Literal
@@ -68,6 +70,8 @@ class LocalDynamoDB:
         compact_after_records: int = 20_000,
         start_timeout: float = 300.0,
         fast_query: bool = True,
+        # Where the server process's log lines go: None = this process's stderr, as they are
+        log_to: logging.Logger | None = None,
     ) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.template_path = Path(template_path)
@@ -79,6 +83,8 @@ class LocalDynamoDB:
         self.compact_after_records = compact_after_records
         self.start_timeout = start_timeout
         self.fast_query = fast_query
+        self.log_to = log_to
+        self._log_pump: threading.Thread | None = None
         self.url = ""
         self.table_names: dict[str, str] = {}
         self.startup: StartupReport | None = None
@@ -114,6 +120,9 @@ class LocalDynamoDB:
         if self._process is not None:
             self._stop_process(self._process)
             self._process = None
+        if self._log_pump is not None:  # its last lines (the snapshot) are logged by now
+            self._log_pump.join(timeout=2.0)
+            self._log_pump = None
         self.url = ""
 
     def __enter__(self) -> LocalDynamoDB:
@@ -176,8 +185,16 @@ class LocalDynamoDB:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p
         )
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+            stderr=subprocess.PIPE if self.log_to is not None else None,
+        )
         assert process.stdout is not None
+        if self.log_to is not None:
+            assert process.stderr is not None
+            from ..logs import forward_child_log
+
+            self._log_pump = forward_child_log(process.stderr, self.log_to)
         try:
             line = _read_line(process.stdout, self.start_timeout)
         except TimeoutError as err:
@@ -189,7 +206,7 @@ class LocalDynamoDB:
             code = process.wait()
             raise LocalDynamoDBError(
                 f"the local DynamoDB exited with status {code} before it was ready"
-                " (its log is above)"
+                " (see its log)"
             )
         ready = json.loads(line)
         self._process = process

@@ -54,12 +54,15 @@ class LanguageServices:
         warm: bool = False,
         # Logging (the child's root level)
         log_level: str = "WARNING",
+        # Where its log lines go: None = this process's stderr, as they are
+        log_to: logging.Logger | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.accuracy: Accuracy = accuracy
         self.warm = warm
         self.log_level = log_level
+        self.log_to = log_to
         self.url = ""
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -93,10 +96,16 @@ class LanguageServices:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         try:
             process = subprocess.Popen(
-                command, pass_fds=(write_fd,), env=env, stdin=subprocess.DEVNULL
+                command, pass_fds=(write_fd,), env=env, stdin=subprocess.DEVNULL,
+                stderr=subprocess.PIPE if self.log_to is not None else None,
             )
         finally:
             os.close(write_fd)
+        if self.log_to is not None:
+            assert process.stderr is not None
+            from localcloud.logs import forward_child_log
+
+            forward_child_log(process.stderr, self.log_to)
         with os.fdopen(read_fd, "rb") as ready:
             line = _read_line(ready, _START_TIMEOUT)
         if not line.startswith(b"http://"):
