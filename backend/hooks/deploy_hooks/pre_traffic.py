@@ -1,0 +1,54 @@
+"""The PreTraffic hook: CodeDeploy calls it before the alias sends any traffic to the new version.
+
+It runs the canary (``deploy_hooks.canary``) against the version named by ``NEW_VERSION`` and
+reports ``Succeeded`` only if every check passed; any wrong answer, function error, exception or
+timeout reports ``Failed``, and CodeDeploy then rolls the deployment back. Every call fits the
+invocation's remaining time, less the reserve kept for the report.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import boto3
+
+from .canary import Canary, CanaryConfig
+from .lifecycle import Budget, LambdaContext, client_config, run_hook
+
+__all__ = ["handler", "pre_traffic"]
+
+logging.getLogger("deploy_hooks").setLevel(logging.INFO)
+
+
+def pre_traffic(
+    event: Mapping[str, Any],
+    context: LambdaContext,
+    *,
+    codedeploy: Any,
+    env: Mapping[str, str],
+    session: Any = None,
+) -> dict[str, Any]:
+    """Run the canary and report; the clients other than CodeDeploy come from ``session``."""
+    budget = Budget.of(context)
+
+    def check(passed: list[str]) -> None:
+        config = CanaryConfig.from_env(env)
+        boto = session or boto3.session.Session()
+        # One attempt per invocation (a retried message would be posted twice); the canary
+        # retries throttles itself. DynamoDB keeps botocore's standard retries.
+        lambda_client = boto.client("lambda", region_name=config.region,
+                                    config=client_config(budget, attempts=1))
+        dynamodb = boto.client("dynamodb", region_name=config.region,
+                               config=client_config(budget))
+        Canary(config, lambda_client, dynamodb, budget, passed=passed).run()
+
+    return run_hook("PreTraffic", event, check, codedeploy)
+
+
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The Lambda entry point (template.yaml: PreTrafficHook)."""
+    codedeploy = boto3.client("codedeploy", config=client_config(Budget.of(context, 0.0)))
+    return pre_traffic(event, context, codedeploy=codedeploy, env=os.environ)
