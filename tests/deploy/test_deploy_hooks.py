@@ -71,12 +71,18 @@ def test_hooks_report_only_to_this_deployment_group(cfn_template: dict[str, Any]
 
 
 def test_pre_traffic_touches_only_the_canary_items(cfn_template: dict[str, Any]) -> None:
-    """DynamoDB: connection put/get/delete; messages and topics query/delete; nothing else."""
+    """DynamoDB: connection put/get/delete; messages and topics query/delete; @connections: POST
+    only (the 410 probe); nothing else."""
     resources = cfn_template["Resources"]
     statements = _statements(resources, "PreTrafficHookRole")
     assert set(statements) == {
-        "ReportToThisDeploymentGroup", "InvokeTheNewVersionOnly", "CanaryConnection", "CanaryRoom"
+        "ReportToThisDeploymentGroup", "InvokeTheNewVersionOnly", "ProbeCanaryConnection",
+        "CanaryConnection", "CanaryRoom",
     }
+    probe = statements["ProbeCanaryConnection"]
+    assert probe["Action"] == ["execute-api:ManageConnections"]
+    stage_posts = ":${WebSocketApi}/${StageName}/POST/@connections/*"
+    assert probe["Resource"]["Fn::Sub"].endswith(stage_posts)
     assert statements["CanaryConnection"]["Action"] == [
         "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"
     ]

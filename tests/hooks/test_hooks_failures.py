@@ -55,14 +55,19 @@ Resources:
 class Stage:
     """The impostor behind the local gateway and Lambda API, and a local DynamoDB."""
 
-    def __init__(self, lambda_url: str, dynamodb_url: str) -> None:
+    def __init__(self, lambda_url: str, dynamodb_url: str, connections_url: str) -> None:
         self.lambda_url = lambda_url
         self.dynamodb_url = dynamodb_url
+        self.connections_url = connections_url
 
     def client(self, service: str, **kwargs: Any) -> Any:
         kwargs.pop("region_name", None)
-        url = self.lambda_url if service == "lambda" else self.dynamodb_url
-        return aws_client(service, endpoint_url=url, **kwargs)
+        kwargs["endpoint_url"] = {
+            "lambda": self.lambda_url,
+            "dynamodb": self.dynamodb_url,
+            "apigatewaymanagementapi": self.connections_url,
+        }[service]
+        return aws_client(service, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +94,7 @@ async def start_stage(
         api = LambdaApi(gateway.invoke_function, {"Impostor": "live"},
                         credentials=("local", "local"), region=REGION)
         started.append(api)
-        return Stage(await api.start(), dynamodb_url)
+        return Stage(await api.start(), dynamodb_url, gateway.connections_url)
 
     yield start
     for item in reversed(started):

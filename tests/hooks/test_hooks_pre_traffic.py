@@ -29,11 +29,16 @@ class LocalSession:
     """A boto3 session whose clients reach the local cloud's endpoints."""
 
     def __init__(self, urls: dict[str, str]) -> None:
-        self._endpoints = {"lambda": urls["lambda_api"], "dynamodb": urls["dynamodb"]}
+        self._endpoints = {
+            "lambda": urls["lambda_api"],
+            "dynamodb": urls["dynamodb"],
+            "apigatewaymanagementapi": urls["connections"],
+        }
 
     def client(self, service: str, **kwargs: Any) -> Any:
         kwargs.pop("region_name", None)
-        return aws_client(service, endpoint_url=self._endpoints[service], **kwargs)
+        kwargs["endpoint_url"] = self._endpoints[service]
+        return aws_client(service, **kwargs)
 
 
 def _room_items(urls: dict[str, str], table: str, room: str) -> list[dict[str, Any]]:

@@ -18,10 +18,12 @@ version passes it:
    was forgotten.
 5. ``$disconnect``: 200, and the connection's item is deleted.
 
-Any other answer, an error of the function (``FunctionError``), or running out of time fails the
-check. Whatever happens, everything the canary created is deleted afterwards: the room's
-messages and topic counters, and the connection. The room is ``canary.<random>``: no person is
-in it, and its name says what it is.
+Before all this, the hook posts to its synthetic connection id itself (PostToConnection, the
+one action it may take on @connections) and expects 410: the checks above rely on API Gateway
+answering so for an id that is not connected. Any other answer, an error of the function
+(``FunctionError``), or running out of time fails the check. Whatever happens, everything the
+canary created is deleted afterwards: the room's messages and topic counters, and the
+connection. The room is ``canary.<random>``: no person is in it, and its name says what it is.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
 
 from .lifecycle import Budget, HookFailure
 
@@ -63,6 +66,15 @@ class CanaryConfig:
     connections_table: str
     messages_table: str
     topics_table: str
+    # The @connections endpoint, when not API Gateway's own (the local cloud's).
+    connections_endpoint: str | None = None
+
+    @property
+    def management_endpoint(self) -> str:
+        """Where PostToConnection goes for this stage (as the chat function computes it)."""
+        return self.connections_endpoint or (
+            f"https://{self.api_id}.execute-api.{self.region}.amazonaws.com/{self.stage}"
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CanaryConfig:
@@ -79,7 +91,10 @@ class CanaryConfig:
         missing = [var for var in names.values() if not env.get(var)]
         if missing:
             raise HookFailure(f"the hook is not configured: {', '.join(missing)} unset")
-        return cls(**{field: env[var] for field, var in names.items()})
+        return cls(
+            **{field: env[var] for field, var in names.items()},
+            connections_endpoint=env.get("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI") or None,
+        )
 
 
 def _new_id() -> str:
@@ -129,11 +144,12 @@ class Canary:
     """One run of the checks against one version; ``run`` returns what passed."""
 
     def __init__(self, config: CanaryConfig, lambda_client: Any, dynamodb: Any,
-                 budget: Budget, *, passed: list[str] | None = None,
+                 connections: Any, budget: Budget, *, passed: list[str] | None = None,
                  sleep: Any = time.sleep) -> None:
         self.config = config
         self._lambda = lambda_client
         self._dynamodb = dynamodb
+        self._connections = connections
         self._budget = budget
         self._sleep = sleep
         self.room = f"canary.{uuid.uuid4().hex[:12]}"
@@ -149,6 +165,7 @@ class Canary:
         return self.passed
 
     def _checks(self) -> None:
+        self._expect_gone()
         self._expect_ok("$connect", synthetic_event(self.config, self.connection_id, "CONNECT"))
         self._pass("$connect answered 200")
 
@@ -184,6 +201,21 @@ class Canary:
                         synthetic_event(self.config, self.connection_id, "DISCONNECT"))
         _expect(self._connection() is None, "$disconnect did not delete the connection")
         self._pass("$disconnect forgot the connection")
+
+    def _expect_gone(self) -> None:
+        """API Gateway must answer 410 for the synthetic id (as for a client that left)."""
+        try:
+            self._connections.post_to_connection(ConnectionId=self.connection_id, Data=b"{}")
+        except self._connections.exceptions.GoneException:
+            return
+        except ClientError as err:
+            error = err.response.get("Error", {})
+            raise HookFailure(
+                f"API Gateway answered {error.get('Code')} ({error.get('Message')}), not 410, "
+                f"for the synthetic connection {self.connection_id}: the canary cannot judge "
+                "the new version with it"
+            ) from None
+        raise HookFailure(f"a post to the synthetic connection {self.connection_id} succeeded")
 
     def _pass(self, what: str) -> None:
         logger.info("PASS %s", what)

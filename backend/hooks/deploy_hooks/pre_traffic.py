@@ -43,7 +43,10 @@ def pre_traffic(
                                     config=client_config(budget, attempts=1))
         dynamodb = boto.client("dynamodb", region_name=config.region,
                                config=client_config(budget))
-        Canary(config, lambda_client, dynamodb, budget, passed=passed).run()
+        connections = boto.client("apigatewaymanagementapi", region_name=config.region,
+                                  endpoint_url=config.management_endpoint,
+                                  config=client_config(budget))
+        Canary(config, lambda_client, dynamodb, connections, budget, passed=passed).run()
 
     return run_hook("PreTraffic", event, check, codedeploy)
 
