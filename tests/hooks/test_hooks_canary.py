@@ -19,8 +19,8 @@ CONFIG = CanaryConfig(
 
 
 def _canary(connections: Any) -> Canary:
-    unused = aws_client("lambda")
-    return Canary(CONFIG, unused, aws_client("dynamodb"), connections, Budget.of(_Ctx()))
+    return Canary(CONFIG, lambda: aws_client("lambda"), aws_client("dynamodb"), connections,
+                  Budget.of(_Ctx()))
 
 
 class _Ctx:

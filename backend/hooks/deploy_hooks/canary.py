@@ -34,7 +34,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,9 +143,10 @@ def synthetic_event(
 class Canary:
     """One run of the checks against one version; ``run`` returns what passed."""
 
-    def __init__(self, config: CanaryConfig, lambda_client: Any, dynamodb: Any,
+    def __init__(self, config: CanaryConfig, lambda_client: Callable[[], Any], dynamodb: Any,
                  connections: Any, budget: Budget, *, passed: list[str] | None = None,
                  sleep: Any = time.sleep) -> None:
+        """``lambda_client`` makes a Lambda client for one invocation (timeouts set then)."""
         self.config = config
         self._lambda = lambda_client
         self._dynamodb = dynamodb
@@ -161,7 +162,11 @@ class Canary:
         try:
             self._checks()
         finally:
-            self.cleanup()
+            if self._budget.left() > 0:
+                self.cleanup()
+            else:  # the report comes first: CodeDeploy must hear the outcome
+                logger.error("no time left to clean up %s and connection %s", self.room,
+                             self.connection_id)
         return self.passed
 
     def _checks(self) -> None:
@@ -241,14 +246,15 @@ class Canary:
         data = json.dumps(event).encode()
         for attempt in range(_THROTTLE_RETRIES + 1):
             self._budget.require(_STEP_MIN_S, step)
+            client = self._lambda()
             try:
-                response = self._lambda.invoke(
+                response = client.invoke(
                     FunctionName=self.config.function,
                     InvocationType="RequestResponse",
                     Payload=data,
                 )
                 break
-            except self._lambda.exceptions.TooManyRequestsException:
+            except client.exceptions.TooManyRequestsException:
                 if attempt == _THROTTLE_RETRIES:
                     raise HookFailure(f"{step}: the new version stayed throttled") from None
                 self._sleep(min(0.5 * 2**attempt, max(self._budget.left() - _STEP_MIN_S, 0)))

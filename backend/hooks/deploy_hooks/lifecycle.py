@@ -27,6 +27,7 @@ __all__ = [
     "LambdaContext",
     "client_config",
     "report",
+    "report_config",
     "run_hook",
 ]
 
@@ -34,7 +35,8 @@ logger = logging.getLogger("deploy_hooks")
 
 SUCCEEDED = "Succeeded"
 FAILED = "Failed"
-REPORT_RESERVE_S = 8.0  # kept back from the check for the report (3 attempts, 2 s apart at most)
+# Kept back from the check for the report: 3 attempts of at most 2.5 s, 0.5 s and 1 s apart.
+REPORT_RESERVE_S = 10.0
 _REPORT_ATTEMPTS = 3
 
 
@@ -73,14 +75,21 @@ class Budget:
         return left
 
 
-def client_config(budget: Budget, *, attempts: int = 3) -> Config:
-    """A botocore Config whose every attempt fits in what is left of ``budget``."""
+def client_config(budget: Budget, *, attempts: int = 3, cap: float | None = None) -> Config:
+    """A botocore Config whose every attempt fits in what is left of ``budget`` now (and in
+    ``cap`` seconds, if given). Make the client just before the calls it is for."""
     left = max(budget.left(), 1.0)
     return Config(
         connect_timeout=min(3.0, left),
-        read_timeout=left,
+        read_timeout=min(left, cap) if cap is not None else left,
         retries={"mode": "standard", "total_max_attempts": attempts},
     )
+
+
+def report_config() -> Config:
+    """The CodeDeploy client's: short attempts, retried by ``report`` within its reserve."""
+    return Config(connect_timeout=1.0, read_timeout=1.5,
+                  retries={"mode": "standard", "total_max_attempts": 1})
 
 
 def _ids(event: Mapping[str, Any]) -> tuple[str, str]:

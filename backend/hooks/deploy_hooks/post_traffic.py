@@ -18,7 +18,14 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .lifecycle import Budget, HookFailure, LambdaContext, client_config, run_hook
+from .lifecycle import (
+    Budget,
+    HookFailure,
+    LambdaContext,
+    client_config,
+    report_config,
+    run_hook,
+)
 
 __all__ = ["METRICS", "alias_problems", "handler", "post_traffic", "shift_start"]
 
@@ -111,11 +118,11 @@ def post_traffic(
 
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """The Lambda entry point (template.yaml: PostTrafficHook)."""
-    budget = Budget.of(context, 0.0)
+    budget = Budget.of(context)
     return post_traffic(
         event,
         context,
-        codedeploy=boto3.client("codedeploy", config=client_config(budget)),
-        cloudwatch=boto3.client("cloudwatch", config=client_config(budget)),
+        codedeploy=boto3.client("codedeploy", config=report_config()),
+        cloudwatch=boto3.client("cloudwatch", config=client_config(budget, cap=10.0)),
         env=os.environ,
     )

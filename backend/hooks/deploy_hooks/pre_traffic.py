@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 
 from .canary import Canary, CanaryConfig
-from .lifecycle import Budget, LambdaContext, client_config, run_hook
+from .lifecycle import Budget, LambdaContext, client_config, report_config, run_hook
 
 __all__ = ["handler", "pre_traffic"]
 
@@ -37,15 +37,17 @@ def pre_traffic(
     def check(passed: list[str]) -> None:
         config = CanaryConfig.from_env(env)
         boto = session or boto3.session.Session()
-        # One attempt per invocation (a retried message would be posted twice); the canary
-        # retries throttles itself. DynamoDB keeps botocore's standard retries.
-        lambda_client = boto.client("lambda", region_name=config.region,
-                                    config=client_config(budget, attempts=1))
+        # A Lambda client per invocation, whose read timeout is the time left then; one attempt
+        # (a retried message would be posted twice): the canary retries throttles itself.
+        def lambda_client() -> Any:
+            return boto.client("lambda", region_name=config.region,
+                               config=client_config(budget, attempts=1))
+
         dynamodb = boto.client("dynamodb", region_name=config.region,
-                               config=client_config(budget))
+                               config=client_config(budget, cap=5.0))
         connections = boto.client("apigatewaymanagementapi", region_name=config.region,
                                   endpoint_url=config.management_endpoint,
-                                  config=client_config(budget))
+                                  config=client_config(budget, cap=5.0))
         Canary(config, lambda_client, dynamodb, connections, budget, passed=passed).run()
 
     return run_hook("PreTraffic", event, check, codedeploy)
@@ -53,5 +55,5 @@ def pre_traffic(
 
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """The Lambda entry point (template.yaml: PreTrafficHook)."""
-    codedeploy = boto3.client("codedeploy", config=client_config(Budget.of(context, 0.0)))
+    codedeploy = boto3.client("codedeploy", config=report_config())
     return pre_traffic(event, context, codedeploy=codedeploy, env=os.environ)
