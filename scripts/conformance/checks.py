@@ -253,7 +253,7 @@ CHECKS: Sequence[tuple[str, Callable[[Stage], Awaitable[str]]]] = (
     ("history", check_history),
     ("resume", check_resume),
     ("moderation", check_moderation_refusal),
-    ("410 cleanup", check_gone_cleanup),
+    ("410-cleanup", check_gone_cleanup),
 )
 
 

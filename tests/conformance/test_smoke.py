@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scripts" / "smoke"
 CHECKS = ("join", "presence", "translate", "refuse", "history", "resume", "moderation",
-          "410 cleanup")
+          "410-cleanup")
 
 
 def _smoke(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
