@@ -15,7 +15,8 @@ What it answers, as Lambda does:
   an invocation type other than ``RequestResponse``: 400 ``InvalidParameterValueException``
   (only synchronous invocations are served);
 - every request must be SigV4-signed (service ``lambda``) with the local credentials, else 403
-  in AWS's shape, so no web page can drive it.
+  in AWS's shape; and what only a browser sends for a web page (``localcloud.guard``) is
+  refused first, so no page can drive it.
 
 Parity notes: the local cloud has one published version of each function, ``1``, which is also
 ``$LATEST`` and what the template's ``AutoPublishAlias`` alias names; those three qualifiers are
@@ -32,6 +33,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from localcloud.guard import browser_refusal
 from localcloud.runtime import InvocationResult
 from localcloud.sigv4 import SigV4Verifier
 
@@ -126,6 +128,9 @@ class LambdaApi:
             self._runner = None
 
     async def _invoke(self, request: web.Request) -> web.Response:
+        blocked = browser_refusal(request.headers, host=request.host)
+        if blocked is not None:  # a web page's request (localcloud.guard), signed or not
+            return _error(403, "AccessDeniedException", blocked)
         body = await request.read()
         url = f"{request.scheme}://{request.headers.get('Host', request.host)}{request.raw_path}"
         refusal = self._verifier.verify(request.method, url, request.headers, body)

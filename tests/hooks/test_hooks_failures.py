@@ -213,3 +213,18 @@ async def test_invoke_api_reports_unhandled_errors(start_stage: Callable[..., An
     error = json.loads(answer["Payload"].read())
     assert error["errorType"] == "RuntimeError"
     assert error["errorMessage"] == "impostor: broken on purpose"
+
+
+async def test_invoke_api_refuses_what_a_web_page_sends(start_stage: Callable[..., Any]) -> None:
+    """A request with another Origin is refused before anything runs, even if it were signed."""
+    stage = await start_stage("raise")
+    client = aws_client("lambda", endpoint_url=stage.lambda_url)
+
+    def with_origin(request: Any, **_kwargs: Any) -> None:
+        request.headers["Origin"] = "http://elsewhere.example"
+
+    client.meta.events.register("before-sign.lambda.Invoke", with_origin)
+    with pytest.raises(ClientError) as caught:
+        await asyncio.to_thread(client.invoke, FunctionName="Impostor", Payload=b"{}")
+    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "another origin" in caught.value.response["Error"]["Message"]
