@@ -76,7 +76,10 @@ def all_positive_comprehend() -> Iterator[str]:
 def test_smoke_passes_against_the_local_cloud(start_local_cloud: Callable[..., Any]) -> None:
     """Every check passes (none skipped: the local cloud translates en -> es) and exit is 0."""
     cloud = start_local_cloud()  # its own: the failed sign-in counts against 127.0.0.1
-    result = _smoke(cloud.ws_url)
+    try:
+        result = _smoke(cloud.ws_url)
+    finally:
+        cloud.stop()  # not kept for the session: each local cloud runs its own environments
     assert result.returncode == 0, result.stdout + result.stderr
     assert _outcomes(result.stdout) == dict.fromkeys(CHECKS, "PASS"), result.stdout
     assert result.stdout.rstrip().endswith("8 checks: 8 passed, 0 failed, 0 skipped")
@@ -90,7 +93,10 @@ def test_smoke_fails_a_stage_that_refuses_nothing(
     """With a sentiment service that calls everything positive, `refuse` and `history` fail
     (the hostile message is published) and the exit status is 1; the rest still pass."""
     cloud = start_local_cloud("--env", f"AWS_ENDPOINT_URL_COMPREHEND={all_positive_comprehend}")
-    result = _smoke(cloud.ws_url, "--timeout", "5")
+    try:
+        result = _smoke(cloud.ws_url, "--timeout", "5")
+    finally:
+        cloud.stop()
     assert result.returncode == 1, result.stdout + result.stderr
     outcomes = _outcomes(result.stdout)
     assert outcomes["refuse"] == "FAIL"

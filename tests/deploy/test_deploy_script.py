@@ -529,7 +529,10 @@ def test_deploy_smokes_the_stage_it_deployed(
     cloud): every check passes, and the deploy succeeds."""
     cloud = start_local_cloud()
     outputs = _outputs_with_url(tmp_path, cloud.ws_url)
-    result = run_deploy(*WITH_SMOKE, FAKE_STACK_OUTPUTS=str(outputs), timeout=240)
+    try:
+        result = run_deploy(*WITH_SMOKE, FAKE_STACK_OUTPUTS=str(outputs), timeout=240)
+    finally:
+        cloud.stop()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "==> smoke-test the stage at ws://" in result.stderr
     assert "8 checks: 8 passed, 0 failed, 0 skipped" in result.stdout
