@@ -57,8 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Check a Positive Chat stage over its WebSocket URL (local cloud or AWS).",
     )
     parser.add_argument("url", help="the stage's WebSocket URL (ws://... or wss://...)")
-    parser.add_argument("--timeout", type=float, default=15.0,
-                        help="seconds to wait for each answer (default 15)")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds to wait for each answer (default 30)")
     parser.add_argument("--check", action="append", default=[],
                         choices=[name for name, _ in CHECKS], help="run only this check "
                         "(repeatable)")

@@ -94,7 +94,7 @@ def test_smoke_fails_a_stage_that_refuses_nothing(
     (the hostile message is published) and the exit status is 1; the rest still pass."""
     cloud = start_local_cloud("--env", f"AWS_ENDPOINT_URL_COMPREHEND={all_positive_comprehend}")
     try:
-        result = _smoke(cloud.ws_url, "--timeout", "5")
+        result = _smoke(cloud.ws_url)
     finally:
         cloud.stop()
     assert result.returncode == 1, result.stdout + result.stderr
