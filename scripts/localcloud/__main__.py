@@ -193,6 +193,7 @@ async def _run(args: argparse.Namespace) -> int:
         f"  Open the chat:      {urls.page}\n"
         f"  WebSocket URL:      {urls.websocket}\n"
         f"  @connections API:   {urls.connections}\n"
+        f"  Lambda Invoke API:  {urls.lambda_api}\n"
         f"  Data folder:        {urls.data_dir or 'none (ephemeral)'}\n"
         f"  Log file:           {args.log_file} ({_log_note(args)})\n"
         f"  Translation:        {translate_note}\n"

@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.language.operations import LOCAL_SENTIMENT_LANGUAGES
-from localcloud.template import DEFAULT_TEMPLATE, StageThrottle, function_spec, load_template
+from localcloud.template import (
+    DEFAULT_TEMPLATE,
+    StageThrottle,
+    function_spec,
+    load_template,
+    websocket_api,
+)
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -71,6 +77,7 @@ class CloudUrls:
     language: str | None
     data_dir: str | None
     ssm: str | None = None
+    lambda_api: str | None = None  # the Lambda Invoke API (localcloud.lambda_api)
 
     def to_json(self) -> str:
         """The URLs as one JSON object."""
@@ -86,6 +93,7 @@ class LocalCloud:
         self._language: Any = None
         self._ssm: Any = None
         self._gateway: Any = None
+        self._lambda_api: Any = None
         self._site_dir: Path | None = None
         self.urls: CloudUrls | None = None
 
@@ -138,6 +146,7 @@ class LocalCloud:
             throttle=settings.stage_throttle,
         )
         await self._gateway.start()
+        lambda_url = await self._start_lambda_api(template, env)
         await loop.run_in_executor(None, self._render_site, self._gateway.ws_url)
 
         self.urls = CloudUrls(
@@ -148,8 +157,28 @@ class LocalCloud:
             language=language_url,
             data_dir=str(settings.data_dir) if settings.data_dir else None,
             ssm=ssm_url,
+            lambda_api=lambda_url,
         )
         return self.urls
+
+    async def _start_lambda_api(self, template: dict[str, Any], env: dict[str, str]) -> str:
+        """The Lambda Invoke API for the gateway's functions, signed with their credentials."""
+        from localcloud.lambda_api import LambdaApi
+
+        gateway = self._gateway
+        aliases = {
+            fid: str(template["Resources"][fid]["Properties"].get("AutoPublishAlias", ""))
+            for fid in gateway.functions
+        }
+        self._lambda_api = LambdaApi(
+            gateway.invoke_function,
+            aliases,
+            credentials=(env.get("AWS_ACCESS_KEY_ID", "local"),
+                         env.get("AWS_SECRET_ACCESS_KEY", "local")),
+            region=REGION,
+            host=self.settings.host,
+        )
+        return str(await self._lambda_api.start())
 
     def _start_ssm(self, template: dict[str, Any]) -> str:
         """moto's server for SSM, with the moderator secret stored as a SecureString.
@@ -183,6 +212,9 @@ class LocalCloud:
     async def stop(self) -> None:
         """Stop in reverse order: sockets closed and $disconnect run before the data is saved."""
         loop = asyncio.get_running_loop()
+        if self._lambda_api is not None:
+            await self._lambda_api.stop()
+            self._lambda_api = None
         if self._gateway is not None:
             await self._gateway.stop()
             self._gateway = None
@@ -201,7 +233,11 @@ class LocalCloud:
     def _function_environment(
         self, template: dict[str, Any], dynamodb_url: str, language_url: str | None
     ) -> dict[str, str]:
-        spec = function_spec(template, template_dir=self.settings.template_path.parent)
+        # The function behind the WebSocket API (the template has others: deployment hooks).
+        chat_function = next(iter(sorted(set(websocket_api(template).routes.values()))))
+        spec = function_spec(
+            template, chat_function, template_dir=self.settings.template_path.parent
+        )
         refs: dict[str, Any] = dict(self._dynamodb.table_names)
         # Template parameters keep their defaults locally (the stage is set below).
         refs.update(

@@ -339,6 +339,18 @@ class Gateway:
                  self.ws_url, self.connections_url,
                  ", ".join(f"{k} -> {v}" for k, v in sorted(self._route_functions.items())))
 
+    @property
+    def functions(self) -> list[str]:
+        """Logical ids of the functions this gateway runs (those its routes integrate)."""
+        return sorted(self._specs)
+
+    async def invoke_function(self, logical_id: str, event: dict[str, Any]) -> InvocationResult:
+        """Invoke one of ``functions`` directly with ``event`` (the local Lambda Invoke API)."""
+        runtime = self._runtimes.get(logical_id)
+        if runtime is None:
+            raise KeyError(f"{logical_id!r} is not a function of this gateway")
+        return await runtime.invoke(event)
+
     def worker_pids(self) -> list[int]:
         """Process ids of every live execution environment, all functions together."""
         return [pid for rt in self._runtimes.values() for pid in rt.pids]

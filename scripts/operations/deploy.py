@@ -17,6 +17,7 @@ Deploy::
             first, pages last, so a new page never references an asset not yet uploaded.
     cdn     aws cloudfront create-invalidation --paths "/*"
     report  the page URL and the WebSocket URL
+    smoke   python -m conformance <stack's URL>   (scripts/smoke; skipped with --no-smoke)
 
 Delete (``--delete``): empty the site bucket, ``sam delete`` the stack. The data tables are
 retained by the template; ``--delete-data`` (confirmed) lifts their deletion protection and
@@ -61,6 +62,7 @@ __all__ = [
     "deploy",
     "main",
     "plan_upload",
+    "smoke_stage",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -133,6 +135,7 @@ class Settings:
     build_version: str = "dev"
     use_container: bool = False
     dry_run: bool = False
+    smoke: bool = True  # run scripts/smoke against the stage once it is deployed
     root: Path = REPO_ROOT
 
     def aws(self, *args: str) -> list[str]:
@@ -403,8 +406,29 @@ def deploy(settings: Settings, runner: Runner) -> dict[str, str]:
     invalidate(settings, runner, outputs["SiteDistributionId"])
     report = runner.out
     print(f"Chat page:  {outputs['SiteUrl']}", file=report)
-    print(f"WebSocket:  {outputs['WebSocketUrl']}", file=report)
+    print(f"WebSocket:  {outputs['WebSocketUrl']}", file=report, flush=True)
+    if settings.smoke:
+        smoke_stage(settings, runner, outputs["WebSocketUrl"])
     return outputs
+
+
+def smoke_stage(settings: Settings, runner: Runner, ws_url: str) -> None:
+    """Run the conformance suite (scripts/smoke) against the stage just deployed."""
+    runner.step(f"smoke-test the stage at {ws_url}")
+    venv_python = settings.root / ".venv" / "bin" / "python"
+    python = str(venv_python) if venv_python.exists() else sys.executable
+    env = dict(runner.env or os.environ)
+    scripts = str(settings.root / "scripts")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), scripts) if p)
+    try:
+        runner.run([python, "-m", "conformance", ws_url], env=env)
+    except PrerequisiteError:
+        raise
+    except DeployError as err:
+        raise DeployError(
+            f"the smoke suite failed against {ws_url} (see its FAIL lines above); the stack is "
+            "deployed: fix and deploy again, or roll back"
+        ) from err
 
 
 def delete(settings: Settings, runner: Runner, *, delete_data: bool) -> None:
@@ -545,6 +569,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mode = parser.add_argument_group("mode")
     mode.add_argument("--dry-run", action="store_true", help="print each step, call nothing")
+    mode.add_argument(
+        "--no-smoke",
+        dest="smoke",
+        action="store_false",
+        help="do not run scripts/smoke against the stage after deploying",
+    )
     mode.add_argument("--delete", action="store_true", help="tear the stack down")
     mode.add_argument(
         "--delete-data",
@@ -586,6 +616,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
         build_version=args.build_version or default_build_version(),
         use_container=args.use_container,
         dry_run=args.dry_run,
+        smoke=args.smoke,
     )
     runner = Runner(dry_run=args.dry_run)
     try:

@@ -163,11 +163,11 @@ def entities_of(text: str) -> list[dict[str, Any]]:
 
 def memory_mb() -> int:
     """The function's MemorySize in template.yaml."""
-    from localcloud.template import load_template
+    from localcloud.template import function_spec, load_template, websocket_api
 
-    resources = load_template()["Resources"]
-    (function,) = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
-    return int(function["Properties"]["MemorySize"])
+    template = load_template()
+    (function,) = set(websocket_api(template).routes.values())  # the chat function, not a hook
+    return function_spec(template, function).memory_mb
 
 
 class Context:

@@ -66,7 +66,7 @@ def _requirements(lines: list[str]) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def artifact(tmp_path_factory: pytest.TempPathFactory, sam_template: dict[str, Any]) -> Path:
     """The function's code folder as sam build leaves it (built once per test session)."""
-    spec = function_spec(sam_template, template_dir=ROOT)
+    spec = function_spec(sam_template, "ChatFunction", template_dir=ROOT)
     props = sam_template["Globals"]["Function"]
     (architecture,) = props["Architectures"]
     out = tmp_path_factory.mktemp("artifact") / spec.logical_id

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from deploy_support import ROOT
@@ -58,7 +59,10 @@ def run_deploy(tmp_path: Path) -> Callable[..., Result]:
     fakes.mkdir()
     log = tmp_path / "cli.jsonl"
 
-    def run(*args: str, clis: tuple[str, ...] = ("aws", "sam"), **env_overrides: str) -> Result:
+    def run(
+        *args: str, clis: tuple[str, ...] = ("aws", "sam"), timeout: float = 60,
+        **env_overrides: str,
+    ) -> Result:
         for cli in ("aws", "sam"):
             shim = fakes / cli
             shim.unlink(missing_ok=True)
@@ -84,7 +88,7 @@ def run_deploy(tmp_path: Path) -> Callable[..., Result]:
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=timeout,
             check=False,
         )
         calls = [json.loads(line) for line in log.read_text().splitlines()]
@@ -104,6 +108,8 @@ DEPLOY_ARGS = (
     "AlarmEmail=ops@example.com",
     "--build-version",
     BUILD_VERSION,
+    # The fake stack's WebSocket URL is no stage: the smoke step has tests of its own below.
+    "--no-smoke",
 )
 
 
@@ -485,3 +491,60 @@ def test_plan_upload_refuses_a_site_without_a_page(tmp_path: Path) -> None:
     (tmp_path / "static" / "app.js").write_text("export {};")
     with pytest.raises(deploy.DeployError, match="no page"):
         deploy.plan_upload(tmp_path)
+
+
+# --- the smoke suite after a deploy -------------------------------------------------------------
+
+
+def _outputs_with_url(tmp_path: Path, ws_url: str) -> Path:
+    """The fake stack's outputs, with its WebSocket URL pointing at ``ws_url``."""
+    outputs = json.loads(STACK_OUTPUTS.read_text())
+    for output in outputs:
+        if output["OutputKey"] == "WebSocketUrl":
+            output["OutputValue"] = ws_url
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(outputs))
+    return path
+
+
+WITH_SMOKE = tuple(a for a in DEPLOY_ARGS if a != "--no-smoke")
+
+
+def test_dry_run_ends_with_the_smoke_step(run_deploy: Callable[..., Result]) -> None:
+    """Without --no-smoke the plan's last command runs the conformance suite on the stage URL."""
+    result = run_deploy(*WITH_SMOKE, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    commands = [line for line in result.stdout.splitlines() if line.startswith("$ ")]
+    python = ROOT / ".venv" / "bin" / "python"
+    assert commands[-1] == f"$ {python} -m conformance '<WebSocketUrl>'"
+    assert commands[-2].startswith("$ aws cloudfront create-invalidation")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_deploy_smokes_the_stage_it_deployed(
+    run_deploy: Callable[..., Result], tmp_path: Path, start_local_cloud: Callable[..., Any]
+) -> None:
+    """After the upload, scripts/smoke runs against the stack's WebSocket URL (here a real local
+    cloud): every check passes, and the deploy succeeds."""
+    cloud = start_local_cloud()
+    outputs = _outputs_with_url(tmp_path, cloud.ws_url)
+    try:
+        result = run_deploy(*WITH_SMOKE, FAKE_STACK_OUTPUTS=str(outputs), timeout=240)
+    finally:
+        cloud.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "==> smoke-test the stage at ws://" in result.stderr
+    assert "8 checks: 8 passed, 0 failed, 0 skipped" in result.stdout
+
+
+def test_deploy_fails_when_the_smoke_fails(
+    run_deploy: Callable[..., Result], tmp_path: Path
+) -> None:
+    """A stage that does not answer fails the deploy (exit 1) after the URLs are printed."""
+    outputs = _outputs_with_url(tmp_path, "ws://127.0.0.1:9/beta")
+    result = run_deploy(*WITH_SMOKE, FAKE_STACK_OUTPUTS=str(outputs), timeout=120)
+    assert result.returncode == 1
+    assert "WebSocket:  ws://127.0.0.1:9/beta" in result.stdout
+    assert "FAIL join" in result.stdout
+    assert "deploy: error: the smoke suite failed against ws://127.0.0.1:9/beta" in result.stderr

@@ -28,10 +28,10 @@ def _with(reserved: Any, **extra: Any) -> dict[str, Any]:
 
 def test_project_template_leaves_concurrency_unreserved_by_default() -> None:
     template = load_template(DEFAULT_TEMPLATE)
-    assert function_spec(template).reserved_concurrency is None
+    assert function_spec(template, "ChatFunction").reserved_concurrency is None
     changed = copy.deepcopy(template)
     changed["Parameters"]["ReservedConcurrency"]["Default"] = 7
-    assert function_spec(changed).reserved_concurrency == 7
+    assert function_spec(changed, "ChatFunction").reserved_concurrency == 7
 
 
 @pytest.mark.parametrize(

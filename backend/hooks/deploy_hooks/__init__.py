@@ -1,0 +1,1 @@
+"""CodeDeploy lifecycle hooks of the chat function: PreTraffic and PostTraffic (template.yaml)."""
