@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from deploy_support import ROOT
 from localcloud.template import function_spec
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 pytestmark = pytest.mark.slow
 
@@ -47,19 +49,19 @@ NOT_RUNTIME = (
     "scripts",
     "frontend",
 )
-_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*\\?$")
 
 
-def _requirements(lines: list[str]) -> dict[str, str]:
-    """``name[extras] spec`` lines (comments ignored) as normalised name -> full requirement."""
+def _pins(text: str) -> dict[str, str]:
+    """The ``name==version`` lines of a hashed requirements file, as canonical name -> version."""
     found = {}
-    for line in lines:
-        text = line.split("#", 1)[0].strip()
-        if not text:
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", "--hash=")):
             continue
-        match = _REQUIREMENT_NAME.match(text)
-        assert match, text
-        found[match.group(1).lower().replace("_", "-")] = text.replace(" ", "")
+        match = _PIN.match(stripped)
+        assert match, f"not an exact pin: {line!r}"
+        found[canonicalize_name(match.group(1))] = match.group(2)
     return found
 
 
@@ -133,17 +135,17 @@ def test_artifact_holds_no_tooling(artifact: Path) -> None:
     assert not list((artifact / "positive_chat").rglob("test_*.py"))
 
 
-def test_artifact_distributions_are_the_runtime_requirements(artifact: Path) -> None:
-    """Every requirement is installed, and requirements.txt agrees with pyproject's dependencies."""
-    installed = {
-        p.name.split("-")[0].lower().replace("_", "-") for p in artifact.glob("*.dist-info")
-    }
-    requirements = _requirements(
-        (ROOT / "backend" / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    )
-    assert set(requirements) <= installed
+def test_artifact_distributions_are_exactly_the_pinned_requirements(artifact: Path) -> None:
+    """sam build installs the pins and nothing else; the pins satisfy pyproject's ranges."""
+    installed = {}
+    for dist_info in artifact.glob("*.dist-info"):
+        name, version = dist_info.name.removesuffix(".dist-info").split("-")
+        installed[canonicalize_name(name)] = version
+    pins = _pins((ROOT / "backend" / "requirements.txt").read_text(encoding="utf-8"))
+    assert installed == pins
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert _requirements(project["dependencies"]) == requirements
+    for requirement in map(Requirement, project["dependencies"]):
+        assert requirement.specifier.contains(pins[canonicalize_name(requirement.name)])
 
 
 def test_artifact_native_code_is_arm64_for_the_runtime(

@@ -186,7 +186,7 @@ def test_original_model_refuses_without_translation_and_fails_big_join_frames() 
     exceeds 128 KB and the join fails, after paying to translate it all."""
     report = _cost_report()
     workload = report.joins(count=1, history=1000)
-    units, _, failed = report.original_cost(workload)
+    units, _, failed = report.original_cost(workload, "fresh")
     assert failed == 1
     assert units["translate.character"] > 0
 
@@ -197,6 +197,28 @@ def test_original_model_refuses_without_translation_and_fails_big_join_frames() 
     assert units["comprehend.unit"] == 9
     assert units["translate.character"] == 0
     assert units["apigateway.message"] == 2
+
+
+def test_original_model_joins_pay_what_their_container_has_not_translated() -> None:
+    """10 joins (en fr de es it, twice) into an en/fr/de history already translated into en, fr
+    and de: a warm container that served the history pays only the first es and it joiners; one
+    started after the history pays each language's first joiner; fresh containers pay every
+    joiner for every message in another language."""
+    report = _cost_report()
+    workload = report.joins(count=10, history=30)
+    chars = {lang: 0 for lang in ("en", "fr", "de")}
+    for text, source in workload.history:
+        chars[source] += len(text)
+    everything = sum(chars.values())
+    other = {lang: everything - chars.get(lang, 0) for lang in ("en", "fr", "de", "es", "it")}
+
+    cost = {
+        c: report.original_cost(workload, c)[0]["translate.character"] for c in report.CONTAINERS
+    }
+
+    assert cost["warm"] == other["es"] + other["it"]
+    assert cost["warm-after"] == sum(other.values())
+    assert cost["fresh"] == 2 * sum(other.values())
 
 
 def test_steady_workload_is_the_scenario_the_issue_names() -> None:

@@ -14,25 +14,134 @@
    of every item (~1 ms per item: ~60 ms for a 60-message page). An ``AttributeValue`` is
    already JSON-shaped, so it is encoded directly with moto's rules (strings, base64 binary).
 
-This module owns these two patches, installed once per process by ``install_speedups``.
+This module owns these two patches, installed once per process by ``install_speedups``. Both
+lean on moto internals, so before patching it checks the installed moto: its version must be one
+these patches were verified on (``TESTED_MOTO``; the lock file pins one) and every method they
+replace or call must have the signature they were written for (``EXPECTED_SIGNATURES``). On any
+mismatch nothing is patched: moto answers as stock (same answers, slower Query at scale) and a
+``SpeedupsUnavailable`` warning says why, so a new moto can neither break a query nor silently
+turn the speed-up off.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
 import threading
+import warnings
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Callable
+from importlib import metadata
 from typing import Any
 
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.models import table as table_module
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
-__all__ = ["install_speedups"]
+__all__ = [
+    "EXPECTED_SIGNATURES",
+    "TESTED_MOTO",
+    "SpeedupsUnavailable",
+    "compatibility_problems",
+    "install_speedups",
+    "speedups_active",
+]
+
+# moto releases these patches were verified on: [5.1, 5.3). Raise the bound after running
+# tests/localcloud (test_speedups*, test_dynamodb) on a new release.
+TESTED_MOTO = ((5, 1), (5, 3))
+# What the patches replace or call, by parameter names (``**name`` = keyword catch-all).
+EXPECTED_SIGNATURES: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
+    "Table.query": (
+        lambda: Table.query,
+        (
+            "self",
+            "hash_key",
+            "range_comparison",
+            "range_objs",
+            "limit",
+            "exclusive_start_key",
+            "scan_index_forward",
+            "projection_expressions",
+            "index_name",
+            "consistent_read",
+            "filter_expression",
+            "hash_key_conditions",
+            "range_key_conditions",
+            "**filter_kwargs",
+        ),
+    ),
+    "Table.all_items": (lambda: Table.all_items, ("self",)),
+    "BaseJSONSerializer._serialize_type_structure": (
+        lambda: BaseJSONSerializer._serialize_type_structure,
+        ("self", "serialized", "value", "shape", "key"),
+    ),
+    "BaseJSONSerializer._default_serialize": (
+        lambda: BaseJSONSerializer._default_serialize,
+        ("self", "serialized", "value", "shape", "key"),
+    ),
+    "BaseJSONSerializer._base64": (lambda: BaseJSONSerializer._base64, ("self", "value")),
+    "Item.size": (lambda: Item.size, ("self",)),
+}
+# Other internals the patches read.
+_EXPECTED_ATTRIBUTES: dict[str, Callable[[], Any]] = {
+    "moto.dynamodb.models.table.RESULT_SIZE_LIMIT": lambda: table_module.RESULT_SIZE_LIMIT,
+    "DynamoType.cast_value": lambda: DynamoType.cast_value,
+    "DynamoType.compare": lambda: DynamoType.compare,
+}
+
+
+class SpeedupsUnavailable(RuntimeWarning):
+    """The installed moto is not one the speed-ups fit: stock moto answers instead."""
+
+
+def _moto_version() -> str:
+    return metadata.version("moto")
+
+
+def _parameters(function: Any) -> tuple[str, ...]:
+    names = []
+    for parameter in inspect.signature(function).parameters.values():
+        prefix = {"VAR_KEYWORD": "**", "VAR_POSITIONAL": "*"}.get(parameter.kind.name, "")
+        names.append(prefix + parameter.name)
+    return tuple(names)
+
+
+def compatibility_problems() -> list[str]:
+    """Why the speed-ups cannot be installed on this moto (empty: they can)."""
+    problems = []
+    version = _moto_version()
+    match = re.match(r"(\d+)\.(\d+)", version)
+    low, high = TESTED_MOTO
+    if match is None or not low <= (int(match[1]), int(match[2])) < high:
+        problems.append(
+            f"moto {version} is outside the tested {low[0]}.{low[1]} to <{high[0]}.{high[1]}"
+        )
+    for name, (target, expected) in EXPECTED_SIGNATURES.items():
+        try:
+            found = _parameters(target())
+        except (AttributeError, TypeError, ValueError) as error:
+            problems.append(f"{name} is missing ({error})")
+            continue
+        if found != expected:
+            problems.append(f"{name}{found} is not {name}{expected}")
+    for name, attribute in _EXPECTED_ATTRIBUTES.items():
+        try:
+            attribute()
+        except AttributeError as error:
+            problems.append(f"{name} is missing ({error})")
+    return problems
+
+
+def speedups_active() -> bool:
+    """True once this process's moto runs the patched Query and encoder."""
+    return bool(getattr(Table, "_positive_chat_speedups", False))
 
 _install_lock = threading.Lock()
 _state = threading.local()  # .table / .candidates while a fast query runs on this thread
+_refused = False  # the mismatch was reported (once per process)
 
 
 class _Partition(dict):  # type: ignore[type-arg]
@@ -183,11 +292,27 @@ def _wire(serializer: Any, value: Any) -> Any:
     return {kind: raw}  # BOOL, NULL
 
 
-def install_speedups() -> None:
-    """Patch moto once per process (idempotent; moto answers the same, only faster)."""
+def install_speedups() -> bool:
+    """Patch moto once per process (idempotent; moto answers the same, only faster).
+
+    Returns whether the speed-ups are active. When this moto does not fit them, nothing is
+    patched and a ``SpeedupsUnavailable`` warning (once per process) says why.
+    """
+    global _refused  # noqa: PLW0603 - once per process, like the patch itself
     with _install_lock:
-        if getattr(Table, "_positive_chat_speedups", False):
-            return
+        if speedups_active():
+            return True
+        problems = compatibility_problems()
+        if problems:
+            if not _refused:
+                _refused = True
+                warnings.warn(
+                    "local DynamoDB: stock moto answers, without the Query index and item encoder "
+                    "(same answers, slower at scale), because " + "; ".join(problems),
+                    SpeedupsUnavailable,
+                    stacklevel=2,
+                )
+            return False
         original_structure = BaseJSONSerializer._serialize_type_structure
 
         def _serialize_type_structure(
@@ -281,3 +406,4 @@ def install_speedups() -> None:
         Table.all_items = all_items  # type: ignore[method-assign]
         Table.query = query  # type: ignore[method-assign]
         Table._positive_chat_speedups = True  # type: ignore[attr-defined]
+        return True

@@ -413,9 +413,10 @@ def _artifact_mb(requirements: list[str], tmp: Path) -> float:
 def bench_artifact(args: argparse.Namespace) -> str:
     """Unzipped Lambda artifact (arm64, python3.12) with and without the detector."""
     lines_in = (ROOT / "backend" / "requirements.txt").read_text("utf-8").splitlines()
-    reqs = [line.split("#", 1)[0].strip() for line in lines_in]
-    reqs = [r for r in reqs if r]
-    without = [r for r in reqs if not r.startswith("py3langid")]
+    # The exact pins (scripts/lock), without their hashes: the whole runtime closure.
+    reqs = [line.split()[0] for line in lines_in if "==" in line.split("#", 1)[0]]
+    # numpy is in the closure only for py3langid.
+    without = [r for r in reqs if not r.startswith(("py3langid==", "numpy=="))]
     with tempfile.TemporaryDirectory(prefix="bench-artifact-") as tmp:
         full = _artifact_mb(reqs, Path(tmp))
         bare = _artifact_mb(without, Path(tmp))

@@ -7,8 +7,13 @@ hook with canned, correctly shaped responses (no network). Every API call is cou
 ``before-parameter-build`` hook, i.e. once per boto3 call (botocore retries would not add to it).
 
 The scenario (DESIGN.md §7): a room of 10 readers in 3 languages (4 en, 3 fr, 3 de), all v2, with
-50 English messages of history already translated into fr and de. The original's counts follow
-its algorithm in DESIGN.md §1.
+50 English messages of history already translated into fr and de.
+
+The original is not modelled: its own ``app.js`` (``../shared/original-client/``, used from there,
+never copied) runs unmodified under node against a counting fake of the AWS SDK
+(``scripts/original/``) on the same work, once on a warm container (one container served the room
+so far, so its per-container translation cache holds what it translated before) and once with a
+fresh container for each counted operation.
 
     .venv/bin/chat-count-calls            # prints the markdown table
 """
@@ -17,9 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from operations.inprocess import in_process_environment
@@ -33,7 +41,7 @@ from moto import mock_aws  # noqa: E402
 from positive_chat import app  # noqa: E402
 from positive_chat.config import Settings  # noqa: E402
 
-__all__ = ["ORIGINAL", "Scenario", "main"]
+__all__ = ["Scenario", "main", "original_steps", "run_original"]
 
 REGION = "us-east-1"
 ROOM = "lobby"
@@ -53,37 +61,85 @@ HISTORY = 50
 ACCEPTED = "We are planning a trip to Paris next spring, so exciting!"
 REJECTED = "I hate this stupid room and everyone in it"
 
-# The original (DESIGN.md §1), same work, by service:operation.
-ORIGINAL: dict[str, dict[str, int]] = {
-    "accepted message": {
-        # DetectDominantLanguage, DetectSentiment, DetectEntities (en needs no pre-translation)
-        "comprehend": 3,
-        # topic ADD per topic (1), roomTopics query, PutItem message, Query connections
-        "dynamodb": 4,
-        # one per reader language other than the source (fr, de)
-        "translate": 2,
-        # one PostToConnection per reader
-        "apigatewaymanagementapi": 10,
-    },
-    "rejected message": {
-        "comprehend": 2,  # language, sentiment
-        "dynamodb": 0,  # nothing stored
-        "translate": 0,  # the notice is already English for an English sender
-        "apigatewaymanagementapi": 1,  # the notice
-    },
-    "join (history translated before)": {
-        "comprehend": 0,
-        "dynamodb": 2,  # PutItem connection, Query history (one page)
-        "translate": HISTORY,  # the whole history again on every join (cold container)
-        "apigatewaymanagementapi": 1,  # one unbounded frame
-    },
-    "join (first reader of a new language)": {
-        "comprehend": 0,
-        "dynamodb": 2,
-        "translate": HISTORY,
-        "apigatewaymanagementapi": 1,
-    },
-}
+ROOT = Path(__file__).resolve().parents[3]  # the repository (an editable install)
+# The original's own code, run under node with a counting fake SDK (scripts/original/).
+ORIGINAL_APP = ROOT.parent / "shared" / "original-client" / "app.js"
+ORIGINAL_RUNNER = ROOT / "scripts" / "original" / "count.js"
+# The original's containers: "warm" = one container served every event so far (its translation
+# cache kept what it translated for earlier messages); "fresh" = a new container for the operation.
+CONTAINERS = ("warm", "fresh")
+
+
+def _original_event(connection_id: str, event_type: str, frame: dict[str, Any] | None) -> Any:
+    event: dict[str, Any] = {
+        "requestContext": {
+            "eventType": event_type,
+            "connectionId": connection_id,
+            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+            "stage": "prod",
+        }
+    }
+    if frame is not None:
+        event["body"] = json.dumps(frame)
+    return event
+
+
+def original_steps(container: str) -> list[dict[str, Any]]:
+    """The same work as ours, in the original's protocol (v1), for ``node count.js``.
+
+    Setup, not counted: the 10 readers join, then one English reader sends the 50 history
+    messages, all through the original's handler (so its cache holds their fr and de
+    translations, as it would on a container that has served this room).
+    """
+
+    def message(who: str, content: str) -> Any:
+        return _original_event(
+            who, "MESSAGE", {"action": "message", "user": who, "content": content}
+        )
+
+    def init(who: str, lang: str) -> Any:
+        return _original_event(who, "MESSAGE", {"action": "init", "room": ROOM, "lang": lang})
+
+    fresh = container == "fresh"
+    setup = [init(who, lang) for who, lang in READERS]
+    setup += [message("r00", f"History message number {n}") for n in range(HISTORY)]
+    return [
+        {"name": "setup", "fresh": False, "events": setup},
+        {"name": "accepted message", "fresh": fresh, "events": [message("r00", ACCEPTED)]},
+        {"name": "rejected message", "fresh": fresh, "events": [message("r01", REJECTED)]},
+        {
+            "name": "join (history translated before)",
+            "fresh": fresh,
+            "events": [init("new1", "fr")],
+        },
+        {"name": "leave", "fresh": False, "events": [_original_event("new1", "DISCONNECT", None)]},
+        {
+            "name": "join (first reader of a new language)",
+            "fresh": fresh,
+            "events": [init("new2", "ja")],
+        },
+    ]
+
+
+def run_original(container: str, app_js: Path = ORIGINAL_APP) -> dict[str, Any]:
+    """Run the original's app.js under node on :func:`original_steps`: calls and posts per step."""
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("count_calls: node (Node.js) is needed to run the original's app.js")
+    if not app_js.is_file():
+        raise SystemExit(f"count_calls: the original's app.js is not at {app_js}")
+    done = subprocess.run(
+        [node, str(ORIGINAL_RUNNER), str(app_js)],
+        input=json.dumps(original_steps(container)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"count_calls: the original's run failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
 
 
 def _fake_language_services(model: Any, params: Any, **_: Any) -> tuple[Any, dict[str, Any]]:
@@ -296,25 +352,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chat-count-calls", description=__doc__.split("\n")[0])
     parser.parse_args(argv)
     results = Scenario().run()
+    original = {c: run_original(c)["steps"] for c in CONTAINERS}
     services = ["comprehend", "translate", "dynamodb", "apigatewaymanagementapi"]
-    print("| operation | service | ours | original |")
-    print("|---|---|---:|---:|")
+    print("| operation | service | ours | original, warm container | original, fresh container |")
+    print("|---|---|---:|---:|---:|")
     for operation, calls in results.items():
         ours = _by_service(calls)
+        theirs = {c: _by_service(Counter(original[c][operation])) for c in CONTAINERS}
         for service in services:
-            print(
-                f"| {operation} | {service} | {ours.get(service, 0)} | "
-                f"{ORIGINAL[operation][service]} |"
-            )
-        print(
-            f"| {operation} | **total** | **{sum(ours.values())}** | "
-            f"**{sum(ORIGINAL[operation].values())}** |"
-        )
+            cells = " | ".join(str(theirs[c].get(service, 0)) for c in CONTAINERS)
+            print(f"| {operation} | {service} | {ours.get(service, 0)} | {cells} |")
+        totals = " | ".join(f"**{sum(theirs[c].values())}**" for c in CONTAINERS)
+        print(f"| {operation} | **total** | **{sum(ours.values())}** | {totals} |")
     print()
     for operation, calls in results.items():
-        detail = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
-        print(f"- {operation}: {detail}")
+        print(f"- {operation}, ours: {_detail(calls)}")
+        for container in CONTAINERS:
+            detail = _detail(Counter(original[container][operation]))
+            print(f"  - original, {container} container: {detail}")
     return 0
+
+
+def _detail(calls: Counter[str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
 
 
 if __name__ == "__main__":

@@ -15,12 +15,16 @@ each invocation's measured duration x MemorySize read from template.yaml (arm64 
 template's architecture). Fakes answer instantly, so measured
 durations are this machine's CPU time, a lower bound of the real (network-bound) durations.
 
-The original (DESIGN.md §1, its 2019 source): 3 Comprehend requests per message (DetectEntities
-even for refused ones), TranslateText per reader (its cache per container is filled only after
-the concurrent translations of one message return, so every reader of another language pays;
-later messages with the same text hit it: one warm container is assumed, the original's best
-case), the whole history translated again on every join (a fresh container per join, DESIGN.md)
-and sent as one frame, which fails past 128 KB. Its DynamoDB units are computed from the same
+The original (DESIGN.md §1, its 2019 source; its call counts are checked by running it, see
+scripts/count_calls.py): 3 Comprehend requests per message (DetectEntities even for refused
+ones), TranslateText per reader (its cache per container is read before the first await, so
+every reader of another language pays; later messages with the same text hit it), the whole
+history read and translated on every join (but for what its container's cache already holds)
+and sent as one frame, which fails past 128 KB. Every row assumes one warm container served
+everything, the history's messages included, the original's best case (``CONTAINERS``); the
+joins row's notes price the other assumptions too: a warm container started after the history
+was written, and a fresh container for every join (the whole history translated each time).
+Its DynamoDB units are computed from the same
 item-size rules; its Lambda cost is taken equal to ours for the same event (not measured).
 """
 
@@ -40,9 +44,14 @@ from typing import Any
 
 from operations.costs.prices import PRICES, Units, lambda_gb_seconds
 
-__all__ = ["Workload", "main", "original_cost", "run_ours"]
+__all__ = ["CONTAINERS", "Workload", "main", "original_cost", "run_ours"]
 
 ROOM = "lobby"
+# The original's Lambda containers (its translation cache lives as long as one):
+# "warm" = one container served everything, the history's messages included (the assumption of
+# every row); "warm-after" = one warm container, started after the history was written (each
+# language's first joiner translates it); "fresh" = a new container for every event.
+CONTAINERS = ("warm", "warm-after", "fresh")
 FEATURE_OF = {
     "comprehend:DetectSentiment": "moderation",
     "comprehend:DetectDominantLanguage": "moderation",
@@ -444,7 +453,10 @@ class OriginalModel:
     CONNECTION_ITEM_BYTES = 90  # connectionId, lang, room
     NOTICE = "Please find a better way to express this."
 
-    def __init__(self, workload: Workload) -> None:
+    def __init__(self, workload: Workload, containers: str = "warm") -> None:
+        if containers not in CONTAINERS:
+            raise ValueError(f"containers must be one of {', '.join(CONTAINERS)}")
+        self.containers = containers
         self.units = Units()
         self.features: dict[str, Units] = {
             f: Units() for f in ("moderation", "translation", "topics")
@@ -454,7 +466,18 @@ class OriginalModel:
         self.stored: list[tuple[str, str]] = list(workload.history)
         self.language_of = workload.texts.language_of
         self.cache: set[tuple[str, str]] = set()  # the per-container translation memory (warm)
+        if containers == "warm":  # the container that served the history translated it then
+            self.cache.update(
+                (text, lang)
+                for text, source in workload.history
+                for lang in workload.history_translations
+                if lang != source
+            )
         self.failed_joins = 0
+
+    def cached(self, text: str, lang: str) -> bool:
+        """True when this event's container already translated ``text`` into ``lang``."""
+        return self.containers != "fresh" and (text, lang) in self.cache
 
     def add(self, feature: str | None, key: str, value: float) -> None:
         """Count ``value`` units of ``key`` (and under ``feature``)."""
@@ -477,9 +500,10 @@ class OriginalModel:
         objects = [_original_message_object(t, src, {}, False, lang) for t, src in self.stored]
         size = sum(len(json.dumps(o)) for o in objects)
         self.add(None, "dynamodb.rru", dynamodb_read_units(min(size, 1 << 20), consistent=False))
-        for text, source in self.stored:  # a fresh container: every message translated again
-            if source != lang:
+        for text, source in self.stored:  # translateMessage per message, its cache first
+            if source != lang and not self.cached(text, lang):
                 self.add("translation", "translate.character", len(text))
+                self.cache.add((text, lang))
         frame = len(json.dumps(objects))
         if frame > 128 * 1024:
             self.failed_joins += 1  # API Gateway refuses it: nothing delivered, nothing billed
@@ -502,7 +526,7 @@ class OriginalModel:
         self.add("moderation", "comprehend.unit", 2 * comprehend_units(len(text)))
         self.add("topics", "comprehend.unit", comprehend_units(len(text)))
         if NEGATIVE_WORDS & set(text.casefold().split()):
-            if lang != "en" and (self.NOTICE, lang) not in self.cache:
+            if lang != "en" and not self.cached(self.NOTICE, lang):
                 self.add("translation", "translate.character", len(self.NOTICE))
                 self.cache.add((self.NOTICE, lang))
             self.add(None, "apigateway.message", 1)
@@ -518,7 +542,7 @@ class OriginalModel:
         self.add(None, "dynamodb.rru", dynamodb_read_units(room_bytes, consistent=False))
         fresh: set[str] = set()
         for _reader, reader_lang in self.room:
-            if reader_lang != lang and (text, reader_lang) not in self.cache:
+            if reader_lang != lang and not self.cached(text, reader_lang):
                 # Promise.all: every reader's lookup misses before the first answer returns.
                 self.add("translation", "translate.character", len(text))
                 fresh.add(reader_lang)
@@ -530,9 +554,11 @@ class OriginalModel:
         self.stored.append((text, lang))
 
 
-def original_cost(workload: Workload) -> tuple[Units, dict[str, Units], int]:
+def original_cost(
+    workload: Workload, containers: str = "warm"
+) -> tuple[Units, dict[str, Units], int]:
     """Units the original spends on the workload; by feature; joins whose frame failed."""
-    model = OriginalModel(workload)
+    model = OriginalModel(workload, containers)
     for kind, who, what in workload.events:
         model.units["lambda.request"] += 1
         if kind == "join":
@@ -597,6 +623,15 @@ def evaluate(workload: Workload, levers: str, memory: int) -> Row:
     notes.append(f"ours: {measured.frames['error']} error frames")
     if failed:
         notes.append(f"original: {failed}/{joins} join frames > 128 KB failed")
+    if joins:
+        for containers in CONTAINERS[1:]:
+            other, _features, _failed = original_cost(workload, containers)
+            other["lambda.gb_second.arm64"] += ours_units["lambda.gb_second.arm64"]
+            dollars = _per_1000(price(other), per)
+            notes.append(
+                f"original, {containers} containers: ${dollars:.2f}/1k "
+                f"({price(other) / price(ours_units):.0f}x ours)"
+            )
     return Row(
         scenario=workload.name,
         levers=levers,
