@@ -70,6 +70,7 @@ export class Translator {
 const loaded = new Map();
 let english = null;
 let current = null;
+let requested = 0;
 const listeners = [];
 
 async function catalogueOf(lang) {
@@ -114,6 +115,7 @@ export function translateTree(root, translate = t) {
 export async function setLanguage(code) {
   const lang = uiLanguageFor(code);
   if (current && current.lang === lang) return current;
+  const request = ++requested; // quick successive switches: the last one wins
   if (english === null) english = await catalogueOf(FALLBACK);
   let catalogue = english;
   try {
@@ -121,6 +123,7 @@ export async function setLanguage(code) {
   } catch (err) {
     console.warn(`no catalogue for ${lang}: showing English`, err);
   }
+  if (request !== requested) return current;
   current = new Translator(catalogue === english ? FALLBACK : lang, catalogue, english);
   document.documentElement.lang = current.lang;
   document.documentElement.dir = current.dir;
