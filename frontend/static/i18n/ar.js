@@ -38,7 +38,7 @@ export default {
   "room.copyFailed": "تعذّر النسخ",
   "room.linkIs": "رابط الغرفة: {link}",
   "room.leave": "مغادرة",
-  "room.build": "الإصدار {version}",
+  "room.buildLabel": "الإصدار",
   "room.you": "(أنت)",
   "composer.label": "الرسالة",
   "composer.placeholder": "اكتب شيئًا لطيفًا…",

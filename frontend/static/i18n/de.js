@@ -38,7 +38,7 @@ export default {
   "room.copyFailed": "Kopieren fehlgeschlagen",
   "room.linkIs": "Link zum Raum: {link}",
   "room.leave": "Verlassen",
-  "room.build": "Version {version}",
+  "room.buildLabel": "Version",
   "room.you": "(du)",
   "composer.label": "Nachricht",
   "composer.placeholder": "Schreib etwas Freundliches…",

@@ -38,7 +38,7 @@ export default {
   "room.copyFailed": "Copy failed",
   "room.linkIs": "Room link: {link}",
   "room.leave": "Leave",
-  "room.build": "Build {version}",
+  "room.buildLabel": "Build",
   "room.you": "(you)",
   "composer.label": "Message",
   "composer.placeholder": "Write something kind…",

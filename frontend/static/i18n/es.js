@@ -38,7 +38,7 @@ export default {
   "room.copyFailed": "No se pudo copiar",
   "room.linkIs": "Enlace de la sala: {link}",
   "room.leave": "Salir",
-  "room.build": "Versión {version}",
+  "room.buildLabel": "Versión",
   "room.you": "(tú)",
   "composer.label": "Mensaje",
   "composer.placeholder": "Escribe algo amable…",

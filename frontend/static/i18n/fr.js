@@ -38,7 +38,7 @@ export default {
   "room.copyFailed": "Échec de la copie",
   "room.linkIs": "Lien du salon : {link}",
   "room.leave": "Quitter",
-  "room.build": "Version {version}",
+  "room.buildLabel": "Version",
   "room.you": "(vous)",
   "composer.label": "Message",
   "composer.placeholder": "Écrivez quelque chose de gentil…",

@@ -38,7 +38,7 @@ export default {
   "room.copyFailed": "कॉपी नहीं हो सका",
   "room.linkIs": "कमरे का लिंक: {link}",
   "room.leave": "छोड़ें",
-  "room.build": "बिल्ड {version}",
+  "room.buildLabel": "बिल्ड",
   "room.you": "(आप)",
   "composer.label": "संदेश",
   "composer.placeholder": "कुछ अच्छा लिखिए…",

@@ -38,7 +38,7 @@ export default {
   "room.copyFailed": "Copia non riuscita",
   "room.linkIs": "Link della stanza: {link}",
   "room.leave": "Esci",
-  "room.build": "Versione {version}",
+  "room.buildLabel": "Versione",
   "room.you": "(tu)",
   "composer.label": "Messaggio",
   "composer.placeholder": "Scrivi qualcosa di gentile…",

@@ -38,7 +38,7 @@ export default {
   "room.copyFailed": "コピーできませんでした",
   "room.linkIs": "ルームのリンク：{link}",
   "room.leave": "退出",
-  "room.build": "ビルド {version}",
+  "room.buildLabel": "ビルド",
   "room.you": "（あなた）",
   "composer.label": "メッセージ",
   "composer.placeholder": "やさしい言葉を書いてみましょう…",

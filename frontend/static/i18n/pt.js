@@ -38,7 +38,7 @@ export default {
   "room.copyFailed": "Não foi possível copiar",
   "room.linkIs": "Link da sala: {link}",
   "room.leave": "Sair",
-  "room.build": "Versão {version}",
+  "room.buildLabel": "Versão",
   "room.you": "(você)",
   "composer.label": "Mensagem",
   "composer.placeholder": "Escreva algo gentil…",

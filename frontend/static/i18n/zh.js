@@ -38,7 +38,7 @@ export default {
   "room.copyFailed": "复制失败",
   "room.linkIs": "聊天室链接：{link}",
   "room.leave": "离开",
-  "room.build": "版本 {version}",
+  "room.buildLabel": "版本",
   "room.you": "（你）",
   "composer.label": "消息",
   "composer.placeholder": "写点友善的话…",

@@ -7,10 +7,11 @@
  * order in the DOM, and a few fields; requests go through `context.ask` (matched by id).
  */
 
-import { byId, el, formatNumber, setText } from '../dom.js';
+import { byId, setText } from '../dom.js';
 import { t } from '../i18n.js';
 import { checkRoom } from '../prefs.js';
 import { errorText, showFieldError } from '../ui.js';
+import { renderCounts, showToast } from './queue-bits.js';
 import { renderItem } from './queue-item.js';
 import {
   LIMITS, checkReason, countDecided, countFlagged, countsFrom, inDuration, insertionIndex, isQueueItem,
@@ -18,7 +19,6 @@ import {
 
 // A decided item stays on screen this long (with its outcome) before it leaves the queue.
 const DECIDED_LINGER_MS = 4000;
-const TOAST_MS = 8000;
 const ORDER_KEY = 'positive-chat.queue-order';
 
 export class QueueScreen {
@@ -171,7 +171,10 @@ export class QueueScreen {
     }
     const text = t('queue.flaggedLive', { room: item.room, user: item.user });
     this.#context.announce(text);
-    this.#toast(text, shown ? item.messageId : null);
+    showToast(this.#ui.toasts, text, shown ? () => {
+      this.#context.tabs.select('queue');
+      this.select(item.messageId, { focus: true });
+    } : null);
     this.renderCounts();
     this.renderFoot();
   }
@@ -195,24 +198,6 @@ export class QueueScreen {
     this.#resolved.add(entry.messageId);
     const known = this.#entries.get(entry.messageId);
     countDecided(this.#counts, entry.room, known ? known.item.status : null);
-  }
-
-  #toast(text, messageId) {
-    const show = el('button', { className: 'link-button', text: t('queue.toastShow'), attrs: { type: 'button' } });
-    const close = el('button', { className: 'link-button', text: t('queue.toastClose'), attrs: { type: 'button' } });
-    const toast = el('div', { className: 'toast', attrs: { role: 'status' } }, [
-      el('span', { className: 'toast-text', text }), messageId ? show : null, close,
-    ]);
-    const dismiss = () => toast.remove();
-    show.addEventListener('click', () => {
-      dismiss();
-      this.#context.tabs.select('queue');
-      this.select(messageId, { focus: true });
-    });
-    close.addEventListener('click', dismiss);
-    this.#ui.toasts.append(toast);
-    while (this.#ui.toasts.childElementCount > 3) this.#ui.toasts.firstElementChild.remove();
-    setTimeout(dismiss, TOAST_MS);
   }
 
   // ---------------------------------------------------------------- rows
@@ -461,32 +446,8 @@ export class QueueScreen {
   // ---------------------------------------------------------------- counts and footer
 
   renderCounts() {
-    const { pending, rejected, held, rooms } = this.#counts;
-    const ui = this.#ui;
-    setText(ui.count, formatNumber(pending));
-    ui.count.dataset.nonzero = String(pending > 0);
-    ui.count.setAttribute('aria-label', t('queue.awaiting', { count: pending }));
-    const kinds = [];
-    if (rejected > 0) kinds.push(t('queue.refusedCount', { count: rejected }));
-    if (held > 0) kinds.push(t('queue.heldCount', { count: held }));
-    const head = t('queue.awaiting', { count: pending });
-    const text = kinds.length > 0 ? t('queue.summaryWithKinds', { head, kinds: kinds.join(t('list.separator')) })
-      : t('queue.summary', { head });
-    const roomNames = Object.keys(rooms).filter((room) => Number(rooms[room]) > 0).sort();
-    const chips = roomNames.slice(0, 12).map((room) => {
-      const chip = el('button', {
-        className: 'link-button room-chip',
-        attrs: { type: 'button', 'aria-pressed': String(this.#filter === room), 'data-room': room },
-      }, [el('bdi', { text: room }), ` (${formatNumber(Number(rooms[room]))})`]);
-      chip.addEventListener('click', () => this.applyFilter(this.#filter === room ? '' : room));
-      return chip;
-    });
-    const summary = [el('span', { text })];
-    if (chips.length > 1 || (chips.length === 1 && this.#filter)) {
-      summary.push(el('span', { className: 'room-chips' }, [t('queue.byRoom'), ...chips]));
-    }
-    ui.summary.replaceChildren(...summary);
-    this.#hooks.onCounts(pending);
+    renderCounts(this.#ui, this.#counts, this.#filter, (room) => this.applyFilter(room));
+    this.#hooks.onCounts(this.#counts.pending);
   }
 
   renderFoot() {
