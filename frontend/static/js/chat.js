@@ -907,9 +907,10 @@ onLanguageChange(() => {
 
 // ---------------------------------------------------------------- start
 
-async function start() {
+// Synchronous on purpose: the form is filled before anyone can type in it, and the catalogue
+// (loaded by showEntry / enterRoom) replaces the English labels when it arrives.
+function start() {
   const choice = initialChoice(codes);
-  await setLanguage(choice.lang);
   ui.entryName.value = choice.name;
   ui.entryRoom.value = choice.room;
   ui.entryLang.value = choice.lang;

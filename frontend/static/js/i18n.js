@@ -11,6 +11,8 @@
  * The pure parts (Translator, uiLanguageFor, format) are unit-tested with `node --test`.
  */
 
+import englishCatalogue from '../i18n/en.js';
+
 export const UI_LANGUAGES = Object.freeze(['en', 'es', 'fr', 'de', 'it', 'pt', 'ja', 'zh', 'ar', 'hi']);
 export const RTL_UI_LANGUAGES = Object.freeze(['ar']);
 const FALLBACK = 'en';
@@ -67,9 +69,11 @@ export class Translator {
 
 // ---------------------------------------------------------------- the page's current language
 
-const loaded = new Map();
-let english = null;
-let current = null;
+// English is bundled with this module: the page speaks it from the first instant, and it is
+// every other catalogue's fallback. Other catalogues load on demand.
+const english = englishCatalogue;
+const loaded = new Map([[FALLBACK, Promise.resolve(english)]]);
+let current = new Translator(FALLBACK, english, english);
 let requested = 0;
 const listeners = [];
 
@@ -80,14 +84,14 @@ async function catalogueOf(lang) {
   return loaded.get(lang);
 }
 
-/** Translate with the current language (English until a language is set). */
+/** Translate with the current language (English until another is set). */
 export function t(key, vars) {
-  return current ? current.t(key, vars) : key;
+  return current.t(key, vars);
 }
 
 /** The current UI language ('en' until set). */
 export function currentLanguage() {
-  return current ? current.lang : FALLBACK;
+  return current.lang;
 }
 
 /** Call `listener(translator)` after every language change. */
@@ -114,9 +118,8 @@ export function translateTree(root, translate = t) {
 /** Switch the page to the UI language serving `code`; resolves once the page shows it. */
 export async function setLanguage(code) {
   const lang = uiLanguageFor(code);
-  if (current && current.lang === lang) return current;
   const request = ++requested; // quick successive switches: the last one wins
-  if (english === null) english = await catalogueOf(FALLBACK);
+  if (current.lang === lang && lang === document.documentElement.lang) return current;
   let catalogue = english;
   try {
     catalogue = await catalogueOf(lang);

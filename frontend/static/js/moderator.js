@@ -15,7 +15,7 @@
  */
 
 import { byId, setText } from './dom.js';
-import { currentLanguage, onLanguageChange, setLanguage, t } from './i18n.js';
+import { onLanguageChange, setLanguage, t } from './i18n.js';
 import { checkName } from './prefs.js';
 import { readSettings } from './settings.js';
 import { ChatSocket, RequestError, STATUS, StatusIndicator } from './socket.js';
@@ -354,13 +354,15 @@ onLanguageChange(() => {
   if (session.throttledUntil) renderThrottle();
 });
 
-async function start() {
+// The form is filled at once (before anyone can type in it); the catalogue replaces the
+// English labels when it arrives.
+function start() {
   const picker = new LanguagePicker(settings.languages, (lang) => setLanguage(lang));
-  await setLanguage(picker.initial(browserUiLanguage()));
-  picker.show(currentLanguage());
+  const lang = picker.initial(browserUiLanguage());
+  picker.show(lang);
   ui.signinName.value = recall(NAME_KEY);
   showSignin();
-  queue.renderCounts();
+  setLanguage(lang);
 }
 
 start();
