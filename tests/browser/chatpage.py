@@ -39,18 +39,19 @@ class ChatPage:
     def join(self, name: str, room: str, lang: str) -> ChatPage:
         """Open the room's link, type a name and join; wait until connected."""
         self.open(room=room, lang=lang)
-        self.page.get_by_label("Your name").fill(name)
-        self.page.get_by_role("button", name="Join the room").click()
+        # By id, not by label: the page speaks the reading language (an Arabic reader's is Arabic).
+        self.page.locator("#entry-name").fill(name)
+        self.page.locator("#entry-form button[type=submit]").click()
         self.wait_connected()
         return self
 
     def wait_connected(self) -> None:
-        """Wait for the status indicator to say the room is joined."""
-        expect(self.page.locator("#status-text")).to_have_text("Connected")
+        """Wait for the status indicator to say the room is joined (in any UI language)."""
+        expect(self.page.locator("#connection-status")).to_have_attribute("data-state", "ok")
 
     def send(self, text: str) -> None:
         """Type a message and press Enter."""
-        box = self.page.get_by_label("Message", exact=True)
+        box = self.page.locator("#composer-input")
         box.fill(text)
         box.press("Enter")
 

@@ -31,7 +31,7 @@ def test_two_people_chat_in_different_languages(chat: Chat, room: str) -> None:
     arrived = sami.message("Good morning everyone, the weather in Paris is lovely today!")
     expect(arrived).to_have_count(1)
     expect(arrived.locator(".msg-author")).to_have_text("Ana")
-    expect(arrived.locator(".badge-untranslated")).to_contain_text("Not translated")
+    expect(arrived.locator(".badge-untranslated")).to_contain_text("غير مترجمة")  # Arabic UI
     expect(arrived.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
 
     sami.send("صباح الخير للجميع، أتمنى لكم يوما سعيدا وجميلا")
@@ -60,7 +60,8 @@ def test_translated_message_shows_the_translation_and_keeps_the_original(
         has=lea.page.locator(".msg-original-text", has_text=original)
     )
     expect(row).to_have_count(1)
-    expect(row.locator(".badge", has_text="Translated from English")).to_be_visible()
+    # Léa reads in French, so the page speaks French: the source language named in French too.
+    expect(row.locator(".badge", has_text="Traduit de : anglais")).to_be_visible()
     expect(row.locator(".badge-untranslated")).to_have_count(0)
     shown = row.locator(".msg-text").first
     expect(shown).not_to_have_text(original)

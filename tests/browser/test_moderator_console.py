@@ -153,8 +153,9 @@ def test_flag_appears_live_and_approval_reaches_another_language(
         has=reader.page.locator(".msg-original-text", has_text=NEGATIVE)
     )
     expect(theirs).to_have_count(1)
-    expect(theirs.locator(".badge-approved")).to_have_text("Approved after review")
-    expect(theirs.locator(".badge", has_text="Translated from English")).to_be_visible()
+    # Amélie's page speaks French, her reading language.
+    expect(theirs.locator(".badge-approved")).to_have_text("Approuvé après vérification")
+    expect(theirs.locator(".badge", has_text="Traduit de : anglais")).to_be_visible()
     expect(moderator.item(NEGATIVE)).to_have_count(0)  # it leaves the queue after a moment
     reader.shot("console-approved-reader")
 
@@ -185,7 +186,7 @@ def test_keyboard_only_review(console: Console, chat: Chat, room: str, local_clo
     """/ filters, j/k move, typing in a field triggers no shortcut, a approves, ? shows help."""
     first = "This is the worst idea ever, I hate it"
     second = "Awful, terrible, horrible service today"
-    for text in (first, second):
+    for text in (second, first):  # the queue shows the newest first: `first` is on top
         flag(local_cloud, room, text, user="Dani")
     reader = chat().join("Reza", room, "en")
     moderator = console().sign_in("Mia", SECRET)

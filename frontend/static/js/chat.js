@@ -11,14 +11,16 @@
  * rows are keyed by message id, so nothing is shown twice.
  */
 
-import { byId, codePointLength, el, formatNumber, hasControlCharacters, setText, textBlock, utf8Length } from './dom.js';
+import { byId, codePointLength, el, hasControlCharacters, setText, textBlock, utf8Length } from './dom.js';
+import { onLanguageChange, setLanguage, t } from './i18n.js';
 import { MessageList, isRenderableMessage, languageLabel, renderMessage, renderNotice } from './messages.js';
 import {
-  checkName, checkRoom, clearSession, initialChoice, loadSession, rememberChoice, roomLink,
-  saveSession, showInAddressBar,
+  adoptLimits, checkName, checkRoom, clearDraft, clearSession, initialChoice, loadDraft, loadSession,
+  rememberChoice, roomLink, saveDraft, saveSession, showInAddressBar,
 } from './prefs.js';
 import { readSettings } from './settings.js';
-import { ChatSocket, STATUS, StatusIndicator } from './socket.js';
+import { ChatSocket, RequestError, STATUS, StatusIndicator } from './socket.js';
+import { announce as announceIn, showFieldError, showNotice as showNoticeIn } from './ui.js';
 
 const settings = readSettings();
 const languages = new Map(settings.languages.map((language) => [language.code, language]));
@@ -73,6 +75,10 @@ const state = {
   forceLatest: false,
   focusOnJoin: false,
   unseen: 0,
+  olderError: '',
+  /** the refused message whose text is in the box: {messageId, content} (see onDecided) */
+  refused: null,
+  draftRoom: '',
   blockedUntil: 0,
   limits: { ...settings.limits },
   gatewayRetries: 0,
@@ -89,20 +95,11 @@ const list = new MessageList({ list: ui.log, scroller: ui.scroller });
 
 // ---------------------------------------------------------------- entry
 
-function showFieldError(input, message) {
-  const error = document.getElementById(`${input.id}-error`);
-  input.setAttribute('aria-invalid', message ? 'true' : 'false');
-  if (error) {
-    setText(error, message);
-    error.hidden = !message;
-  }
-  return !message;
-}
-
 function showEntry(errorMessage = '', field = null) {
   ui.roomView.hidden = true;
   ui.entryView.hidden = false;
   document.title = 'Positive Chat';
+  setLanguage(ui.entryLang.value);
   setText(ui.entryError, errorMessage);
   ui.entryError.hidden = !errorMessage;
   const focus = field === 'room' ? ui.entryRoom : field === 'lang' ? ui.entryLang : ui.entryName;
@@ -115,13 +112,16 @@ ui.entryForm.addEventListener('submit', (event) => {
   const name = ui.entryName.value.trim();
   const room = ui.entryRoom.value.trim();
   const lang = ui.entryLang.value;
-  const nameOk = showFieldError(ui.entryName, checkName(name));
-  const roomOk = showFieldError(ui.entryRoom, checkRoom(room));
+  const nameOk = showFieldError(ui.entryName, checkName(name, t));
+  const roomOk = showFieldError(ui.entryRoom, checkRoom(room, t));
   if (!nameOk) { ui.entryName.focus(); return; }
   if (!roomOk) { ui.entryRoom.focus(); return; }
   ui.entryError.hidden = true;
   enterRoom({ name, room, lang: codes.includes(lang) ? lang : 'en' }, { focus: true });
 });
+
+// The reading language is the page's language too: picking one switches the labels at once.
+ui.entryLang.addEventListener('change', () => setLanguage(ui.entryLang.value));
 
 // ---------------------------------------------------------------- the room
 
@@ -129,6 +129,8 @@ function enterRoom({ name, room, lang }, { focus = false, outbox = [] } = {}) {
   const changed = room !== state.room || lang !== state.lang;
   Object.assign(state, { name, room, lang, joined: false, focusOnJoin: focus });
   if (changed) resetRoomView();
+  if (room !== state.draftRoom) restoreDraft(room);
+  setLanguage(lang);
   for (const saved of outbox) addToOutbox(saved.clientId, saved.content);
   rememberChoice({ name, room, lang });
   persistSession();
@@ -138,6 +140,7 @@ function enterRoom({ name, room, lang }, { focus = false, outbox = [] } = {}) {
   ui.roomLang.value = lang;
   ui.switchRoom.value = room;
   document.title = `${room} · Positive Chat`;
+  ui.entryRoom.value = room;
   ui.entryView.hidden = true;
   ui.roomView.hidden = false;
   if (focus) ui.input.focus();
@@ -182,25 +185,27 @@ function persistSession() {
 }
 
 function announce(text) {
-  ui.announcer.append(el('p', { text }));
-  while (ui.announcer.childElementCount > 3) ui.announcer.firstElementChild.remove();
+  announceIn(ui.announcer, text);
 }
 
 function renderLogTop() {
   ui.loadOlder.hidden = !state.hasOlder;
   ui.loadOlder.disabled = state.olderId !== null;
-  setText(ui.loadOlder, state.olderId !== null ? 'Loading older messages…' : 'Load older messages');
+  setText(ui.loadOlder, t(state.olderId !== null ? 'room.loadingOlder' : 'room.loadOlder'));
+  if (state.olderError) {
+    setText(ui.historyStart, t('room.olderFailed', { message: state.olderError }));
+    ui.historyStart.hidden = false;
+    return;
+  }
   ui.historyStart.hidden = state.hasOlder || !state.joined;
-  setText(ui.historyStart, list.size === 0
-    ? `No messages in ${state.room} yet. Say hello!`
-    : `This is the beginning of ${state.room}.`);
+  setText(ui.historyStart, t(list.size === 0 ? 'room.empty' : 'room.beginning', { room: state.room }));
 }
 
 function renderTopics(topics) {
-  const names = topics.filter((t) => t && typeof t.topic === 'string').slice(0, 3);
-  ui.roomTopics.replaceChildren(...names.map((t) => el('li', {
-    text: t.topic,
-    attrs: { title: Number.isFinite(t.count) ? `${t.count} mentions` : undefined },
+  const names = topics.filter((topic) => topic && typeof topic.topic === 'string').slice(0, 3);
+  ui.roomTopics.replaceChildren(...names.map((topic) => el('li', {
+    text: topic.topic,
+    attrs: { title: Number.isFinite(topic.count) ? t('room.mentions', { count: topic.count }) : undefined },
   })));
   ui.roomTopics.hidden = names.length === 0;
 }
@@ -214,7 +219,7 @@ function renderMembers(members) {
     .sort((a, b) => (a.user === state.name ? -1 : b.user === state.name ? 1 : a.user.localeCompare(b.user)))
     .map((member) => el('li', {}, [
       el('bdi', { className: 'member-name', text: member.user }),
-      member.user === state.name ? el('span', { className: 'msg-you', text: '(you)' }) : null,
+      member.user === state.name ? el('span', { className: 'msg-you', text: t('room.you') }) : null,
       el('span', {
         className: 'member-lang',
         text: languageLabel(member.lang, languages),
@@ -228,9 +233,9 @@ function renderMembers(members) {
 // ---------------------------------------------------------------- connection status
 
 const statusIndicator = new StatusIndicator(socket, ui, {
-  openText: 'Joining…',
-  offlineDetail: 'messages will be sent when you are back online',
-});
+  openText: 'status.joining',
+  offlineDetail: 'status.offlineChat',
+}, t);
 
 function renderStatus() {
   statusIndicator.render(state.joined, renderStatus);
@@ -256,6 +261,7 @@ const HANDLERS = {
   presence: onPresence,
   topics: onTopics,
   deleted: onDeleted,
+  'review.decided': onDecided,
   error: onError,
   pong: () => {},
   left: () => {},
@@ -279,7 +285,10 @@ function onJoined(frame) {
   if (frame.id !== state.initId) return; // the answer to an init we have since replaced
   state.joined = true;
   socket.markHealthy();
-  if (frame.limits && typeof frame.limits === 'object') Object.assign(state.limits, frame.limits);
+  if (frame.limits && typeof frame.limits === 'object') {
+    Object.assign(state.limits, frame.limits);
+    adoptLimits(frame.limits);
+  }
   renderStatus();
   renderLogTop();
   updateCounter();
@@ -309,7 +318,6 @@ function onHistory(frame) {
   if (frame.mode === 'before') {
     list.keepPosition(insertAll);
     if (!final) return;
-    if (frame.id === state.olderId) state.olderId = null;
     state.hasOlder = Boolean(frame.hasMore);
   } else if (frame.mode === 'after') {
     const atBottom = list.isNearBottom();
@@ -322,13 +330,15 @@ function onHistory(frame) {
       sendInit();
       return;
     }
-    if (atBottom) list.scrollToBottom();
+    renderLogTop();
+    if (atBottom) stickToBottom();
+    return;
   } else {
     insertAll();
     state.hasOlder = Boolean(frame.hasMore);
-    list.scrollToBottom();
   }
   renderLogTop();
+  stickToBottom(); // after the top line changed, so the newest message is fully in view
 }
 
 function renderContext() {
@@ -346,14 +356,14 @@ function onMessage(frame) {
   }
   if (!added) return;
   if (!own) announce(`${frame.user}: ${frame.text ?? frame.content}`.slice(0, 300));
+  renderLogTop();
   if (own || atBottom) {
-    list.scrollToBottom();
+    stickToBottom();
   } else {
     state.unseen += 1;
-    setText(ui.pill, state.unseen === 1 ? '1 new message ↓' : `${state.unseen} new messages ↓`);
+    setText(ui.pill, t('room.newMessages', { count: state.unseen }));
     ui.pill.hidden = false;
   }
-  renderLogTop();
 }
 
 function onAck(frame) {
@@ -369,15 +379,17 @@ function onRejected(frame) {
   const item = outboxItem(frame.id);
   if (!item) return;
   removeFromOutbox(item);
-  const notice = frame.notice || 'Please find a better way to express this.';
-  giveBackDraft(item, `${notice} Your message was not sent; it is still here so you can rephrase it.`, 'rejected');
+  // The server's sentence comes in the reader's language; the words around it are ours.
+  const notice = frame.notice || t('notice.refusedDefault');
+  item.messageId = typeof frame.messageId === 'string' ? frame.messageId : undefined;
+  giveBackDraft(item, `${notice} ${t('notice.refused')}`, 'rejected');
 }
 
 function onHeld(frame) {
   const item = outboxItem(frame.id);
   if (!item) return;
   item.messageId = frame.messageId;
-  item.notice = frame.notice || 'Held for review: it will appear once it has been checked.';
+  item.notice = frame.notice || t('notice.heldDefault');
   setOutboxState(item, 'held');
 }
 
@@ -386,20 +398,20 @@ function onPresence(frame) {
   if (Array.isArray(frame.members)) renderMembers(frame.members);
   if (typeof frame.user !== 'string' || frame.user === state.name) return;
   let text = '';
-  if (frame.event === 'join') text = `${frame.user} joined`;
-  else if (frame.event === 'leave') text = `${frame.user} left`;
+  if (frame.event === 'join') text = t('room.joined', { user: frame.user });
+  else if (frame.event === 'leave') text = t('room.left', { user: frame.user });
   if (!text) return;
   const atBottom = list.isNearBottom();
   list.appendNotice(renderNotice(text));
   announce(text);
-  if (atBottom) list.scrollToBottom();
+  if (atBottom) stickToBottom();
 }
 
 /** A moderator deleted a message: it leaves the page (and the resume point moves if needed). */
 function onDeleted(frame) {
   if (!forThisRoom(frame) || typeof frame.messageId !== 'string') return;
   if (list.remove(frame.messageId)) {
-    announce('A moderator removed a message.');
+    announce(t('room.removed'));
     renderLogTop();
   }
 }
@@ -410,37 +422,41 @@ function onTopics(frame) {
 
 const FIELD_OF_CODE = { INVALID_NAME: 'name', INVALID_ROOM: 'room', UNSUPPORTED_LANGUAGE: 'lang' };
 
+/** "in 5 seconds", or in whole minutes past 90 s ("in 5 minutes", not "in 298 seconds"). */
 function retryText(frame) {
   const seconds = Math.max(1, Math.ceil(Number(frame.retryAfter) || 1));
-  return seconds === 1 ? 'in a second' : `in ${formatNumber(seconds)} seconds`;
+  return seconds < 90 ? t('time.inSeconds', { count: seconds }) : t('time.inMinutes', { count: Math.ceil(seconds / 60) });
 }
 
 function onError(frame) {
   const message = typeof frame.message === 'string' && frame.message ? frame.message : frame.code;
   if (frame.id && frame.id === state.initId) {
+    if (frame.code === 'NAME_TAKEN') {
+      // Someone in the room already goes by this name: keep the room, ask for another name.
+      const { name, room } = state;
+      leaveRoom({ notify: false });
+      ui.entryName.value = name;
+      ui.entryRoom.value = room;
+      showEntry(t('entry.nameTaken', { name, room }), 'name');
+      ui.entryName.select();
+      return;
+    }
     const field = FIELD_OF_CODE[frame.code] || (['user', 'room', 'lang'].includes(frame.field)
       ? { user: 'name', room: 'room', lang: 'lang' }[frame.field] : null);
     if (field) {
       leaveRoom({ notify: false });
-      showEntry(`The server refused to join: ${message}.`, field);
+      showEntry(t('entry.refused', { message }), field);
       return;
     }
     const delay = frame.code === 'RATE_LIMITED' ? (Number(frame.retryAfter) || 1) * 1000 : 3000;
-    setText(ui.statusDetail, `could not join (${message}); trying again`);
+    setText(ui.statusDetail, t('status.couldNotJoin', { message }));
     setTimeout(() => { if (socket.isOpen && !state.joined) sendInit(); }, delay);
-    return;
-  }
-  if (frame.id && frame.id === state.olderId) {
-    state.olderId = null;
-    renderLogTop();
-    setText(ui.historyStart, `Could not load older messages (${message}).`);
-    ui.historyStart.hidden = false;
     return;
   }
   const item = frame.id ? outboxItem(frame.id) : null;
   if (!item) {
     if (frame.code === 'NOT_JOINED' && socket.isOpen) { sendInit(); return; }
-    showNotice(`Something went wrong: ${message}`, 'error');
+    showNotice(t('notice.wrong', { message }), 'error');
     return;
   }
   switch (frame.code) {
@@ -454,22 +470,91 @@ function onError(frame) {
     case 'RATE_LIMITED':
       removeFromOutbox(item);
       blockSending(Number(frame.retryAfter) || 1);
-      giveBackDraft(item, `You are sending messages too fast. You can send again ${retryText(frame)}.`, 'warn');
+      giveBackDraft(item, t('notice.tooFast', { when: retryText(frame) }), 'warn');
       return;
     case 'MUTED':
       removeFromOutbox(item);
       blockSending(Number(frame.retryAfter) || 1);
-      giveBackDraft(item, `A moderator has muted you in this room. You can send again ${retryText(frame)}.`, 'warn');
+      giveBackDraft(item, t('notice.muted', { when: retryText(frame) }), 'warn');
       return;
     case 'SERVICE_UNAVAILABLE':
       removeFromOutbox(item);
-      giveBackDraft(item, 'The message could not be sent right now (a service is unavailable). Please try again.', 'error');
+      giveBackDraft(item, t('notice.unavailable'), 'error');
       return;
     default:
       removeFromOutbox(item);
-      giveBackDraft(item, `The message was not sent: ${message}`, 'error');
+      giveBackDraft(item, t('notice.notSent', { message }), 'error');
   }
 }
+
+/**
+ * A moderator decided on one of our refused or held messages (`review.decided`): say so, and
+ * after an approval drop the draft (it is posted now: sending it again would post it twice).
+ */
+function onDecided(frame) {
+  if (!forThisRoom(frame) || typeof frame.messageId !== 'string') return;
+  const approved = frame.decision === 'approved';
+  if (frame.decision !== 'approved' && frame.decision !== 'rejected') return;
+  let ours = false;
+  const held = state.outbox.find((item) => item.messageId === frame.messageId);
+  if (held) {
+    ours = true;
+    removeFromOutbox(held); // approved: the room's `message` frame shows it now
+  }
+  for (const row of ui.outbox.querySelectorAll(`li.msg-failed[data-message-id="${CSS.escape(frame.messageId)}"]`)) {
+    ours = true;
+    if (approved) row.remove(); else setText(row.querySelector('.badge'), t('outbox.rejected'));
+  }
+  if (state.refused && state.refused.messageId === frame.messageId) {
+    ours = true;
+    if (approved && ui.input.value === state.refused.content) {
+      ui.input.value = '';
+      autosize();
+      updateCounter();
+      clearDraft(state.room);
+    }
+    state.refused = approved ? null : state.refused;
+  }
+  if (!ours) return;
+  const text = t(approved ? 'notice.approved' : 'notice.rejected');
+  showNotice(text, approved ? 'info' : 'rejected');
+  announce(text);
+}
+
+// ---------------------------------------------------------------- drafts
+
+/** Keep what is typed for this room (and which refused message it is) across reloads. */
+function storeDraft() {
+  if (!state.room) return;
+  const text = ui.input.value;
+  const refusedId = state.refused && state.refused.content === text ? state.refused.messageId : undefined;
+  saveDraft(state.room, { text, refusedId });
+}
+
+/** Entering `room`: bring back what was typed there before. */
+function restoreDraft(room) {
+  state.draftRoom = room;
+  const draft = loadDraft(room);
+  if (!draft) return;
+  ui.input.value = draft.text;
+  state.refused = draft.refusedId ? { messageId: draft.refusedId, content: draft.text } : null;
+  autosize();
+  updateCounter();
+}
+
+// ---------------------------------------------------------------- staying at the bottom
+
+// While the reader is at the bottom, the newest message stays fully in view: on a new message,
+// and whenever anything changes size (the top line, the composer's notice, a phone's keyboard).
+let pinned = true;
+
+function stickToBottom() {
+  pinned = true;
+  list.scrollToBottom();
+}
+
+const resizeWatcher = new ResizeObserver(() => { if (pinned) list.scrollToBottom(); });
+for (const node of [ui.scroller, ui.log, ui.outbox, ui.historyStart.parentElement]) resizeWatcher.observe(node);
 
 // ---------------------------------------------------------------- outbox (pending messages)
 
@@ -483,7 +568,7 @@ function addToOutbox(clientId, content) {
   item.row = el('li', { className: 'msg msg-own msg-pending', dataset: { clientId } }, [
     el('div', { className: 'msg-meta' }, [
       el('bdi', { className: 'msg-author', text: state.name }),
-      el('span', { className: 'msg-you', text: '(you)' }),
+      el('span', { className: 'msg-you', text: t('room.you') }),
       el('span', { className: 'badge badge-pending pending-state' }),
     ]),
     textBlock(content, state.lang, 'msg-text'),
@@ -496,10 +581,10 @@ function addToOutbox(clientId, content) {
 }
 
 function renderOutboxState(item) {
-  let label = 'Sending…';
-  if (item.state === 'sent') label = 'Sent';
-  else if (item.state === 'held') label = 'Held for review';
-  else if (!state.joined) label = socket.status === STATUS.OFFLINE ? 'Waiting for network…' : 'Waiting for connection…';
+  let label = t('outbox.sending');
+  if (item.state === 'sent') label = t('outbox.sent');
+  else if (item.state === 'held') label = t('outbox.held');
+  else if (!state.joined) label = t(socket.status === STATUS.OFFLINE ? 'outbox.waitingNetwork' : 'outbox.waitingConnection');
   setText(item.row.querySelector('.pending-state'), label);
   item.row.dataset.state = item.state;
   const notice = item.row.querySelector('.pending-notice');
@@ -556,7 +641,7 @@ function onGatewayError(frame) {
   const delay = GATEWAY_RETRY_MS[Math.min(state.gatewayRetries, GATEWAY_RETRY_MS.length - 1)];
   state.gatewayRetries += 1;
   const busy = frame.message === 'Too Many Requests';
-  setText(ui.statusDetail, busy ? 'the server is busy; sending again shortly' : 'sending again shortly');
+  setText(ui.statusDetail, t(busy ? 'status.busy' : 'status.retrying'));
   clearTimeout(state.gatewayTimer);
   state.gatewayTimer = setTimeout(() => {
     if (!state.joined) return;
@@ -573,28 +658,31 @@ function flushOutbox() {
 // ---------------------------------------------------------------- composer
 
 function showNotice(text, kind = 'info') {
-  setText(ui.notice, text);
-  ui.notice.dataset.kind = kind;
-  ui.notice.hidden = !text;
+  showNoticeIn(ui.notice, text, kind);
 }
 
 /** A message that did not go out: back into the box to rephrase, with the reason beside it. */
 function giveBackDraft(item, notice, kind) {
   if (ui.input.value.trim() === '') {
     ui.input.value = item.content;
+    state.refused = kind === 'rejected' && item.messageId ? { messageId: item.messageId, content: item.content } : null;
     autosize();
     updateCounter();
+    storeDraft();
     showNotice(notice, kind);
     ui.input.focus();
     ui.input.setSelectionRange(ui.input.value.length, ui.input.value.length);
     return;
   }
   // The box holds something new: keep the old text visible, one click from the box.
-  const edit = el('button', { className: 'link-button', text: 'Edit', attrs: { type: 'button' } });
-  const row = el('li', { className: `msg msg-own msg-failed msg-${kind}` }, [
+  const edit = el('button', { className: 'link-button', text: t('outbox.edit'), attrs: { type: 'button' } });
+  const row = el('li', {
+    className: `msg msg-own msg-failed msg-${kind}`,
+    dataset: item.messageId ? { messageId: item.messageId } : {},
+  }, [
     el('div', { className: 'msg-meta' }, [
       el('bdi', { className: 'msg-author', text: state.name }),
-      el('span', { className: 'badge badge-untranslated', text: 'Not sent' }),
+      el('span', { className: 'badge badge-untranslated', text: t('outbox.notSent') }),
     ]),
     textBlock(item.content, state.lang, 'msg-text'),
     el('p', { className: 'pending-notice', text: notice }),
@@ -605,6 +693,7 @@ function giveBackDraft(item, notice, kind) {
     row.remove();
     autosize();
     updateCounter();
+    storeDraft();
     ui.input.focus();
   });
   ui.outbox.append(row);
@@ -634,9 +723,9 @@ function updateCounter() {
   const near = charsLeft <= 200 || bytesLeft <= 400;
   ui.counter.hidden = !near;
   ui.counter.dataset.over = String(over);
-  if (charsLeft < 0) setText(ui.counter, `${formatNumber(-charsLeft)} characters over the limit`);
-  else if (bytesLeft < 0) setText(ui.counter, 'Too long: please shorten the message');
-  else setText(ui.counter, `${formatNumber(charsLeft)} characters left`);
+  if (charsLeft < 0) setText(ui.counter, t('composer.over', { count: -charsLeft }));
+  else if (bytesLeft < 0) setText(ui.counter, t('composer.tooLongBytes'));
+  else setText(ui.counter, t('composer.left', { count: charsLeft }));
   ui.send.disabled = over || text.trim() === '' || Date.now() < state.blockedUntil;
 }
 
@@ -649,24 +738,26 @@ function submitMessage() {
   const content = ui.input.value;
   if (content.trim() === '') return;
   if (Date.now() < state.blockedUntil) {
-    showNotice('Please wait a moment before sending again.', 'warn');
+    showNotice(t('composer.wait'), 'warn');
     return;
   }
   if (codePointLength(content) > state.limits.contentChars || utf8Length(content) > state.limits.contentBytes) {
-    showNotice(`Messages are at most ${formatNumber(state.limits.contentChars)} characters.`, 'error');
+    showNotice(t('composer.maxChars', { max: state.limits.contentChars }), 'error');
     return;
   }
   if (hasControlCharacters(content)) {
-    showNotice('The message holds invisible control characters; please remove them.', 'error');
+    showNotice(t('composer.control'), 'error');
     return;
   }
   const item = addToOutbox(socket.nextId('m'), content);
   ui.input.value = '';
+  state.refused = null;
+  clearDraft(state.room);
   showNotice('');
   autosize();
   updateCounter();
   persistSession();
-  list.scrollToBottom();
+  stickToBottom();
   if (state.joined) sendItem(item);
 }
 
@@ -687,20 +778,35 @@ ui.input.addEventListener('keydown', (event) => {
 ui.input.addEventListener('input', () => {
   autosize();
   updateCounter();
+  storeDraft();
 });
 
 // ---------------------------------------------------------------- history and scrolling
 
-function requestOlder() {
+async function requestOlder() {
   if (!state.joined || !state.hasOlder || state.olderId !== null || !list.oldestId) return;
-  state.olderId = socket.nextId('h');
-  socket.send({ action: 'history', before: list.oldestId, limit: state.limits.historyPage, id: state.olderId });
+  const frame = { action: 'history', before: list.oldestId, limit: state.limits.historyPage };
+  const reply = socket.request(frame, { prefix: 'h', onPartial: onHistory });
+  state.olderId = 'waiting';
+  state.olderError = '';
   renderLogTop();
+  try {
+    const answer = await reply;
+    if (answer.type === 'history') onHistory(answer);
+    else if (answer.type === 'error') state.olderError = answer.message || answer.code;
+  } catch (err) {
+    if (!(err instanceof RequestError)) throw err;
+    // The connection dropped: the resumed room offers "load older" again.
+  } finally {
+    state.olderId = null;
+    renderLogTop();
+  }
 }
 
 ui.loadOlder.addEventListener('click', requestOlder);
 
 ui.scroller.addEventListener('scroll', () => {
+  pinned = list.isNearBottom(4);
   if (ui.scroller.scrollTop < 120) requestOlder();
   if (!ui.pill.hidden && list.isNearBottom()) {
     state.unseen = 0;
@@ -709,7 +815,7 @@ ui.scroller.addEventListener('scroll', () => {
 }, { passive: true });
 
 ui.pill.addEventListener('click', () => {
-  list.scrollToBottom();
+  stickToBottom();
   state.unseen = 0;
   ui.pill.hidden = true;
   ui.input.focus();
@@ -723,7 +829,7 @@ function switchTo(room, lang) {
     // Unsent messages were meant for the old room: give the first back as a draft.
     const unsent = state.outbox.filter((item) => item.state === 'queued' || item.state === 'sending');
     for (const item of unsent) removeFromOutbox(item);
-    if (unsent.length > 0) giveBackDraft(unsent[0], `Not sent to ${state.room}.`, 'warn');
+    if (unsent.length > 0) giveBackDraft(unsent[0], t('notice.notSentTo', { room: state.room }), 'warn');
     ui.outbox.replaceChildren(...state.outbox.map((item) => item.row));
   }
   enterRoom({ name: state.name, room, lang }, { focus: false });
@@ -736,7 +842,7 @@ ui.roomLang.addEventListener('change', () => {
 ui.switchForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const room = ui.switchRoom.value.trim();
-  if (!showFieldError(ui.switchRoom, checkRoom(room))) { ui.switchRoom.focus(); return; }
+  if (!showFieldError(ui.switchRoom, checkRoom(room, t))) { ui.switchRoom.focus(); return; }
   switchTo(room, state.lang);
   setSidebar(false);
   ui.input.focus();
@@ -764,12 +870,12 @@ ui.copyLink.addEventListener('click', async () => {
   const link = roomLink(state.room, state.lang);
   try {
     await navigator.clipboard.writeText(link);
-    setText(ui.copyLink, 'Link copied');
+    setText(ui.copyLink, t('room.linkCopied'));
   } catch {
-    setText(ui.copyLink, 'Copy failed');
-    announce(`Room link: ${link}`);
+    setText(ui.copyLink, t('room.copyFailed'));
+    announce(t('room.linkIs', { link }));
   }
-  setTimeout(() => setText(ui.copyLink, 'Copy room link'), 2000);
+  setTimeout(() => setText(ui.copyLink, t('room.copyLink')), 2000);
 });
 
 function setSidebar(open) {
@@ -790,8 +896,19 @@ ui.sidebar.addEventListener('keydown', (event) => {
   }
 });
 
+// ---------------------------------------------------------------- language
+
+onLanguageChange(() => {
+  renderStatus();
+  renderLogTop();
+  updateCounter();
+  if (!ui.pill.hidden) setText(ui.pill, t('room.newMessages', { count: state.unseen }));
+});
+
 // ---------------------------------------------------------------- start
 
+// Synchronous on purpose: the form is filled before anyone can type in it, and the catalogue
+// (loaded by showEntry / enterRoom) replaces the English labels when it arrives.
 function start() {
   const choice = initialChoice(codes);
   ui.entryName.value = choice.name;

@@ -80,24 +80,39 @@ export function hasControlCharacters(text) {
   return /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/u.test(text);
 }
 
-const TIME_FORMAT = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
-const DATE_TIME_FORMAT = new Intl.DateTimeFormat(undefined, {
-  month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
-});
-const FULL_FORMAT = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
+const formats = new Map();
 
-/** A <time> element for an epoch-milliseconds timestamp, formatted in the reader's locale. */
+/** The date-time formats of `locale` (the page's UI language), made once each. */
+function formatsOf(locale) {
+  if (!formats.has(locale)) {
+    formats.set(locale, {
+      time: new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }),
+      dateTime: new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }),
+      full: new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'medium' }),
+      number: new Intl.NumberFormat(locale),
+    });
+  }
+  return formats.get(locale);
+}
+
+/** The page's UI language (`<html lang>`, set by i18n.js), or the browser's default. */
+function pageLocale() {
+  return (typeof document !== 'undefined' && document.documentElement.lang) || undefined;
+}
+
+/** A <time> element for an epoch-milliseconds timestamp, formatted in the page's language. */
 export function timeNode(timestampMs, now = new Date()) {
   const when = new Date(Number(timestampMs));
   if (Number.isNaN(when.getTime())) return el('time', { text: '' });
   const sameDay = when.toDateString() === now.toDateString();
+  const locale = formatsOf(pageLocale());
   return el('time', {
-    text: (sameDay ? TIME_FORMAT : DATE_TIME_FORMAT).format(when),
-    attrs: { datetime: when.toISOString(), title: FULL_FORMAT.format(when) },
+    text: (sameDay ? locale.time : locale.dateTime).format(when),
+    attrs: { datetime: when.toISOString(), title: locale.full.format(when) },
   });
 }
 
-/** Format a number in the reader's locale (e.g. 1,950). */
+/** Format a number in the page's language (e.g. 1,950). */
 export function formatNumber(value) {
-  return new Intl.NumberFormat().format(value);
+  return formatsOf(pageLocale()).number.format(value);
 }

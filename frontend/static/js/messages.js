@@ -9,11 +9,30 @@
  */
 
 import { el, nameNode, textBlock, timeNode } from './dom.js';
+import { currentLanguage, t } from './i18n.js';
 
 /** Describe a language code for people: "Français" (native name), or the code if unknown. */
 export function languageLabel(code, languages) {
   const known = languages.get(code);
   return known ? known.native : String(code || '?');
+}
+
+const displayNames = new Map();
+
+/**
+ * A language's name in the page's language ("anglais" on a French page), for sentences such as
+ * "Translated from …"; the native name when the browser cannot name it.
+ */
+export function languageName(code, languages) {
+  const ui = currentLanguage();
+  try {
+    if (!displayNames.has(ui)) displayNames.set(ui, new Intl.DisplayNames([ui], { type: 'language' }));
+    const name = displayNames.get(ui).of(code);
+    if (name && name !== code) return name;
+  } catch {
+    // Not a well-formed code: fall back to what the server calls it.
+  }
+  return languageLabel(code, languages);
 }
 
 /** True when `frame` has what a message row needs. */
@@ -29,26 +48,28 @@ export function renderMessage(frame, context) {
   const text = typeof frame.text === 'string' ? frame.text : frame.content;
   const textLang = frame.textLang || frame.lang;
   const original = typeof frame.content === 'string' ? frame.content : text;
-  const sourceLabel = languageLabel(frame.lang, languages);
+  const sourceLabel = languageName(frame.lang, languages);
   const own = selfUser !== undefined && frame.user === selfUser;
 
   const badges = [];
-  if (frame.translation === 'unavailable') {
+  // Your own words need no translation: no "not translated" mark on your messages.
+  const untranslated = frame.translation === 'unavailable' && !own;
+  if (untranslated) {
     badges.push(el('span', {
       className: 'badge badge-untranslated',
-      text: `Not translated · ${sourceLabel}`,
-      attrs: { title: 'No translation was available: this is the original text.' },
+      text: t('msg.notTranslated', { lang: sourceLabel }),
+      attrs: { title: t('msg.notTranslatedTitle') },
     }));
   } else if (frame.translation === 'translated') {
-    badges.push(el('span', { className: 'badge', text: `Translated from ${sourceLabel}` }));
+    badges.push(el('span', { className: 'badge', text: t('msg.translatedFrom', { lang: sourceLabel }) }));
   }
   if (frame.status === 'approved') {
-    badges.push(el('span', { className: 'badge badge-approved', text: 'Approved after review' }));
+    badges.push(el('span', { className: 'badge badge-approved', text: t('msg.approved') }));
   }
 
   const meta = el('div', { className: 'msg-meta' }, [
     nameNode(frame.user, 'msg-author'),
-    own ? el('span', { className: 'msg-you', text: '(you)' }) : null,
+    own ? el('span', { className: 'msg-you', text: t('room.you') }) : null,
     timeNode(frame.timestamp, context.now),
     ...badges,
   ]);
@@ -56,17 +77,17 @@ export function renderMessage(frame, context) {
   const body = [meta, textBlock(text, textLang, 'msg-text')];
   if (frame.translation === 'translated' && original !== text) {
     body.push(el('details', { className: 'msg-original' }, [
-      el('summary', { text: `Original (${sourceLabel})` }),
+      el('summary', { text: t('msg.original', { lang: sourceLabel }) }),
       textBlock(original, frame.lang, 'msg-text msg-original-text'),
     ]));
   }
   const topics = frame.topics && typeof frame.topics === 'object' ? Object.keys(frame.topics) : [];
   if (topics.length > 0) {
-    body.push(el('ul', { className: 'msg-topics', attrs: { 'aria-label': 'Topics' } },
+    body.push(el('ul', { className: 'msg-topics', attrs: { 'aria-label': t('msg.topics') } },
       topics.slice(0, 8).map((topic) => el('li', { text: topic }))));
   }
   return el('li', {
-    className: `msg${own ? ' msg-own' : ''}${frame.translation === 'unavailable' ? ' msg-untranslated' : ''}`,
+    className: `msg${own ? ' msg-own' : ''}${untranslated ? ' msg-untranslated' : ''}`,
     dataset: { messageId: frame.messageId },
   }, body);
 }

@@ -34,21 +34,41 @@ function writeJson(storage, key, value) {
 
 function codePoints(text) { return [...text].length; }
 
-/** An error message for a display name, or '' when it is valid. */
-export function checkName(raw) {
+/** The name and room limits of protocol v2; the page follows the server's `joined` limits. */
+export const NAME_LIMITS = { nameChars: 32, roomChars: 64 };
+
+/** Follow the limits the server sent (`joined`'s `limits`): only known, positive numbers. */
+export function adoptLimits(limits) {
+  for (const key of Object.keys(NAME_LIMITS)) {
+    const value = Number(limits && limits[key]);
+    if (Number.isInteger(value) && value > 0) NAME_LIMITS[key] = value;
+  }
+}
+
+const english = (key, vars = {}) => ({
+  'check.nameEmpty': 'Please enter a name.',
+  'check.nameTooLong': `Names are at most ${vars.max} characters.`,
+  'check.nameChars': "Use letters, digits, spaces and _ - . ' only.",
+  'check.roomEmpty': 'Please enter a room.',
+  'check.roomTooLong': `Room names are at most ${vars.max} characters.`,
+  'check.roomChars': 'Start with a letter or digit; then letters, digits, _ - . only.',
+})[key];
+
+/** An error message for a display name, or '' when it is valid; `t` translates (i18n.js). */
+export function checkName(raw, t = english) {
   const name = String(raw || '').trim();
-  if (!name) return 'Please enter a name.';
-  if (codePoints(name) > 32) return 'Names are at most 32 characters.';
-  if (!NAME_PATTERN.test(name)) return "Use letters, digits, spaces and _ - . ' only.";
+  if (!name) return t('check.nameEmpty');
+  if (codePoints(name) > NAME_LIMITS.nameChars) return t('check.nameTooLong', { max: NAME_LIMITS.nameChars });
+  if (!NAME_PATTERN.test(name)) return t('check.nameChars');
   return '';
 }
 
-/** An error message for a room name, or '' when it is valid. */
-export function checkRoom(raw) {
+/** An error message for a room name, or '' when it is valid; `t` translates (i18n.js). */
+export function checkRoom(raw, t = english) {
   const room = String(raw || '').trim();
-  if (!room) return 'Please enter a room.';
-  if (codePoints(room) > 64) return 'Room names are at most 64 characters.';
-  if (!ROOM_PATTERN.test(room)) return 'Start with a letter or digit; then letters, digits, _ - . only.';
+  if (!room) return t('check.roomEmpty');
+  if (codePoints(room) > NAME_LIMITS.roomChars) return t('check.roomTooLong', { max: NAME_LIMITS.roomChars });
+  if (!ROOM_PATTERN.test(room)) return t('check.roomChars');
   return '';
 }
 
@@ -114,3 +134,18 @@ export function loadSession() {
 export function saveSession(session) { writeJson(sessionStorage, SESSION_KEY, session); }
 
 export function clearSession() { writeJson(sessionStorage, SESSION_KEY, null); }
+
+const DRAFT_PREFIX = 'positive-chat.draft.';
+
+/** The unsent text typed in `room` (kept across reloads), or null: {text, refusedId?}. */
+export function loadDraft(room) {
+  const draft = readJson(localStorage, DRAFT_PREFIX + room);
+  return draft && typeof draft.text === 'string' && draft.text !== '' ? draft : null;
+}
+
+/** Keep the text typed in `room` (an empty text forgets it). */
+export function saveDraft(room, draft) {
+  writeJson(localStorage, DRAFT_PREFIX + room, draft && draft.text ? draft : null);
+}
+
+export function clearDraft(room) { writeJson(localStorage, DRAFT_PREFIX + room, null); }

@@ -9,7 +9,13 @@
  * Shared by the chat page and the moderator console.
  *
  * Events (EventTarget): `status` {status, retryAt?}, `open`, `frame` {frame}, `close` {code, reason}.
+ * `request(frame)` sends a frame with a fresh id and returns a promise of the reply with that id
+ * (requests.js); such replies are not emitted as `frame` events.
  */
+
+import { PendingRequests, RequestError } from './requests.js';
+
+export { RequestError };
 
 export const STATUS = Object.freeze({
   IDLE: 'idle', // not started
@@ -37,19 +43,24 @@ export function backoffDelay(attempt, { baseMs = 500, capMs = 30000, random = Ma
 /**
  * What a page's status indicator says about `socket`: `{ text, detail, kind }`, kind being
  * `ok`, `busy` or `down`. `ready` is the page's own "fully in" state (joined, signed in);
- * `openText` is shown while the socket is open but not yet ready.
+ * `openText` (a catalogue key) is shown while the socket is open but not yet ready; `t`
+ * translates catalogue keys (i18n.js).
  */
-function describeStatus(socket, { ready, openText, offlineDetail }) {
+function describeStatus(socket, { ready, openText, offlineDetail, t }) {
   const status = socket.status;
-  if (ready) return { text: 'Connected', detail: '', kind: 'ok' };
-  if (status === STATUS.OPEN) return { text: openText, detail: '', kind: 'busy' };
-  if (status === STATUS.CONNECTING) return { text: 'Connecting…', detail: '', kind: 'busy' };
+  if (ready) return { text: t('status.connected'), detail: '', kind: 'ok' };
+  if (status === STATUS.OPEN) return { text: t(openText), detail: '', kind: 'busy' };
+  if (status === STATUS.CONNECTING) return { text: t('status.connecting'), detail: '', kind: 'busy' };
   if (status === STATUS.WAITING) {
     const seconds = Math.max(0, Math.ceil((socket.retryAt - Date.now()) / 1000));
-    return { text: 'Reconnecting…', detail: seconds > 0 ? `next try in ${seconds} s` : '', kind: 'busy' };
+    return {
+      text: t('status.reconnecting'),
+      detail: seconds > 0 ? t('status.nextTry', { seconds }) : '',
+      kind: 'busy',
+    };
   }
-  if (status === STATUS.OFFLINE) return { text: 'Offline', detail: offlineDetail, kind: 'down' };
-  return { text: 'Not connected', detail: '', kind: 'down' };
+  if (status === STATUS.OFFLINE) return { text: t('status.offline'), detail: t(offlineDetail), kind: 'down' };
+  return { text: t('status.notConnected'), detail: '', kind: 'down' };
 }
 
 /**
@@ -66,12 +77,13 @@ export class StatusIndicator {
   /**
    * @param {ChatSocket} socket
    * @param {object} ui  the indicator's nodes
-   * @param {{openText: string, offlineDetail: string}} texts  what this page says (see describeStatus)
+   * @param {{openText: string, offlineDetail: string}} texts  this page's catalogue keys
+   * @param {function} t  translates a catalogue key (i18n.js)
    */
-  constructor(socket, ui, texts) {
+  constructor(socket, ui, texts, t) {
     this.#socket = socket;
     this.#ui = ui;
-    this.#texts = texts;
+    this.#texts = { ...texts, t };
     ui.retryNow.addEventListener('click', () => socket.reconnectNow());
   }
 
@@ -110,6 +122,7 @@ export class ChatSocket extends EventTarget {
   #session = randomToken(8);
   #counter = 0;
   #listeners = [];
+  #requests = new PendingRequests();
 
   /**
    * @param {string} url  the WebSocket URL
@@ -190,6 +203,19 @@ export class ChatSocket extends EventTarget {
     return true;
   }
 
+  /**
+   * Send `frame` with a fresh id (`<prefix>-...`) and wait for the reply that carries it: a
+   * promise of the reply's (last) frame, error frames included. Rejects with a RequestError
+   * ('not-sent') when the socket is not open, or ('closed') when it drops before the reply.
+   * `onPartial` receives each frame of a multi-frame reply but the last.
+   */
+  request(frame, { prefix = 'r', onPartial = null } = {}) {
+    const id = this.nextId(prefix);
+    const reply = this.#requests.add(id, { onPartial });
+    if (!this.send({ ...frame, id })) this.#requests.fail(id, new RequestError('not connected', 'not-sent'));
+    return reply;
+  }
+
   #listen(target, type, handler) {
     target.addEventListener(type, handler);
     this.#listeners.push([target, type, handler]);
@@ -254,12 +280,14 @@ export class ChatSocket extends EventTarget {
         console.warn('ignoring a frame that is not JSON');
         return;
       }
-      if (frame && typeof frame === 'object' && !Array.isArray(frame)) this.#emit('frame', { frame });
+      if (!frame || typeof frame !== 'object' || Array.isArray(frame)) return;
+      if (!this.#requests.settle(frame)) this.#emit('frame', { frame });
     });
     ws.addEventListener('close', (event) => {
       if (ws !== this.#ws) return; // a socket we already gave up on
       this.#ws = null;
       this.#clearTimers();
+      this.#requests.failAll();
       this.#emit('close', { code: event.code, reason: event.reason });
       this.#scheduleReconnect();
     });
@@ -285,6 +313,7 @@ export class ChatSocket extends EventTarget {
   #abandon(code, reason) {
     const ws = this.#ws;
     this.#ws = null;
+    if (ws) this.#requests.failAll(); // replies on a socket we drop never come
     this.#clearTimer('heartbeat');
     this.#clearTimer('pong');
     this.#clearTimer('planned');
