@@ -15,17 +15,17 @@ import re
 import shutil
 import signal
 import urllib.request
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import boto3
+import pytest_asyncio
 from botocore.config import Config
 
+from tests.conftest import RunningCloud
 from tests.e2e.chat import ChatClient
-
-if TYPE_CHECKING:
-    from tests.conftest import RunningCloud
 
 POSITIVE = "Hello everyone, what a lovely sunny day in Paris with friends!"
 NEGATIVE = "I hate you all, this is awful, stupid and disgusting."
@@ -37,6 +37,23 @@ INVOCATION = re.compile(
     r".* (\d+) ms  (\S+)"
 )
 PREFIX = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) +\S+ +")
+
+
+@pytest_asyncio.fixture
+async def start_cloud(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """Start a private local cloud whose terminal output file is its own (a unique name: the
+    shared fixture's output file is appended to across test runs)."""
+    started: list[RunningCloud] = []
+
+    async def start(*args: str) -> RunningCloud:
+        cloud = RunningCloud(data_dir=tmp_path / f"quiet-{uuid.uuid4().hex[:12]}", args=args)
+        cloud.data_dir.mkdir()
+        started.append(cloud)
+        return await asyncio.to_thread(cloud.start)
+
+    yield start
+    for cloud in started:
+        await asyncio.to_thread(cloud.stop)
 
 
 def _switch(cloud: RunningCloud, method: str, document: dict[str, Any] | None = None) -> None:
@@ -96,9 +113,9 @@ async def _session(cloud: RunningCloud, room: str) -> dict[str, str]:
 
 
 async def test_a_short_session_prints_one_human_line_per_invocation_and_no_json(
-    start_local_cloud: Callable[..., RunningCloud], room: str
+    start_cloud: Callable[..., Any], room: str
 ) -> None:
-    cloud: RunningCloud = await asyncio.to_thread(start_local_cloud)
+    cloud: RunningCloud = await start_cloud()
     ids = await _session(cloud, room)
     assert await asyncio.to_thread(cloud.stop, signal.SIGINT) == 0
     assert cloud.log_path is not None
@@ -144,9 +161,9 @@ async def test_a_short_session_prints_one_human_line_per_invocation_and_no_json(
 
 
 async def test_verbose_puts_the_json_logs_and_metrics_on_the_terminal(
-    start_local_cloud: Callable[..., RunningCloud], room: str
+    start_cloud: Callable[..., Any], room: str
 ) -> None:
-    cloud: RunningCloud = await asyncio.to_thread(start_local_cloud, "--verbose", "--ephemeral")
+    cloud: RunningCloud = await start_cloud("--verbose", "--ephemeral")
     ana = await ChatClient.join(cloud.ws_url, room, user="Ana", lang="en")
     try:
         sent = await ana.post(POSITIVE)
