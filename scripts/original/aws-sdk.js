@@ -3,7 +3,7 @@
 //
 // Every SDK call is counted as "service:Operation" and answered like the service would, from an
 // in-memory DynamoDB (the original's three tables and their keys) and canned Comprehend /
-// Translate answers (the same rules as scripts/count_calls.py's fake for our Lambda). Answers
+// Translate answers (the same rules as chat-count-calls' fake for our Lambda). Answers
 // arrive on a later turn of the event loop, as a network answer would: calls made before the
 // first answer returns all go out, exactly as they would against AWS.
 'use strict';

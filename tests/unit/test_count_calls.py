@@ -1,4 +1,4 @@
-"""count_calls.py's original column comes from running the original's app.js, as written.
+"""chat-count-calls' original column comes from running the original's app.js, as written.
 
 ``scripts/original/count.js`` loads ``../shared/original-client/app.js`` unmodified under node with
 a counting fake AWS SDK. These tests check that run against what the original's source says it
@@ -9,17 +9,14 @@ history), and that the run is real: the frames it posted are the ones its code b
 from __future__ import annotations
 
 import os
-import sys
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 saved_environment = dict(os.environ)
-import count_calls  # noqa: E402 - sets the in-process rig's fake AWS variables on import
+from operations.costs import count_calls  # noqa: E402 - sets the in-process rig's fake AWS variables
 
 os.environ.clear()
 os.environ.update(saved_environment)

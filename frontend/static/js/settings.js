@@ -2,7 +2,7 @@
  * settings.js — the deployment's settings, read from the page's JSON data island.
  *
  * Owns: reading `<script type="application/json" id="app-settings">` (written by
- * chattools.render; never executed, so the Content-Security-Policy needs no inline script) and
+ * site_renderer.render; never executed, so the Content-Security-Policy needs no inline script) and
  * checking that it holds what the modules rely on.
  */
 

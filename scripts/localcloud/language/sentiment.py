@@ -43,7 +43,7 @@ NEGATIVE; otherwise POSITIVE past ``POLARITY_THRESHOLD``, NEGATIVE past ``STRONG
 when VADER found both sides substantial and balanced (as :func:`.analysis.analyze_sentiment`),
 else NEUTRAL. Scores always sum to 1 and the label has the top score.
 
-Measured on the labelled chat messages in ``tests/data/sentiment`` (``scripts/bench_sentiment.py``;
+Measured on the labelled chat messages in ``tests/data/sentiment`` (``chat-bench-sentiment``;
 figures in BENCHMARKS.md, "Offline sentiment").
 """
 

@@ -16,7 +16,7 @@ template's architecture). Fakes answer instantly, so measured
 durations are this machine's CPU time, a lower bound of the real (network-bound) durations.
 
 The original (DESIGN.md §1, its 2019 source; its call counts are checked by running it, see
-scripts/count_calls.py): 3 Comprehend requests per message (DetectEntities even for refused
+chat-count-calls): 3 Comprehend requests per message (DetectEntities even for refused
 ones), TranslateText per reader (its cache per container is read before the first await, so
 every reader of another language pays; later messages with the same text hit it), the whole
 history read and translated on every join (but for what its container's cache already holds)
