@@ -101,9 +101,9 @@ def test_join_v1_sends_history_array_only(harness: Harness) -> None:
 def test_join_announces_presence_to_v2_and_notice_to_v1(harness: Harness) -> None:
     """Others learn who joined: a presence frame (v2), a translated notice (v1)."""
     harness.join("old2", "lobby", "en", user="Bo")
-    harness.join("old1", "lobby", "fr")
+    harness.join("old1", "lobby", "ko")  # ko: a notice not written, translated
     harness.expect_posts("new", "new", "new", "new", "old1", "old2")
-    harness.expect_translation("joined the room", "en", "fr", "a rejoint le salon")
+    harness.expect_translation("joined the room", "en", "ko", "님이 방에 들어왔습니다")
     harness.send("new", {"action": "init", "v": 2, "room": "lobby", "lang": "de", "user": "Ana"})
     snapshot = harness.frames("new")[2]
     assert snapshot["members"] == [{"user": "Ana", "lang": "de"}, {"user": "Bo", "lang": "en"}]
@@ -122,8 +122,8 @@ def test_join_announces_presence_to_v2_and_notice_to_v1(harness: Harness) -> Non
             "room": "lobby",
             "timestamp": notice[0]["timestamp"],
             "user": "Positive Chat",
-            "lang": "fr",
-            "content": "Ana a rejoint le salon",
+            "lang": "ko",
+            "content": "Ana 님이 방에 들어왔습니다",
             "topics": {},
             "sentiment": "NEUTRAL",
             "roomTopics": [],

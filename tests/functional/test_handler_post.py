@@ -217,15 +217,15 @@ def test_post_negative_is_rejected_for_the_sender_only(
 ) -> None:
     """NEGATIVE: only the sender hears, in their language; stored rejected and queued for review."""
     text = "Everyone here is stupid and I hate this place"
-    harness.seed_connection("a-ana", "lobby", "fr", "Ana")
+    harness.seed_connection("a-ana", "lobby", "ko", "Ana")  # ko: a notice not written, translated
     harness.seed_connection("b-bo", "lobby", "en", "Bo")
     harness.expect_language(text, "en")
     harness.expect_sentiment(text, "en", "NEGATIVE")
     harness.expect_translation(
         "Please find a better way to express this.",
         "en",
-        "fr",
-        "Merci de trouver une meilleure façon de l'exprimer.",
+        "ko",
+        "더 나은 표현 방법을 찾아 주세요.",
     )
     harness.expect_posts("a-ana")
     capsys.readouterr()
@@ -237,8 +237,8 @@ def test_post_negative_is_rejected_for_the_sender_only(
         "id": "m-2",
         "messageId": item["msgId"]["S"],
         "reason": "NEGATIVE",
-        "notice": "Merci de trouver une meilleure façon de l'exprimer.",
-        "noticeLang": "fr",
+        "notice": "더 나은 표현 방법을 찾아 주세요.",
+        "noticeLang": "ko",
     }
     assert harness.frames("b-bo") == []
     assert_flagged(item, "rejected", "NEGATIVE")
@@ -251,7 +251,7 @@ def test_post_negative_is_rejected_for_the_sender_only(
     harness.expect_sentiment(text, "en", "NEGATIVE")
     harness.expect_posts("a-ana")
     harness.send("a-ana", {"action": "message", "content": text, "id": "m-3"})
-    assert harness.frames("a-ana")[0]["noticeLang"] == "fr"
+    assert harness.frames("a-ana")[0]["noticeLang"] == "ko"
     assert harness.operations("translate") == ["TranslateText"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -10,7 +11,12 @@ from typing import Any
 import pytest
 from positive_chat.domain.chat import Chat, compose_chat
 from positive_chat.domain.commands import PostCommand
-from positive_chat.domain.errors import ConnectionGoneError, LanguageServiceError, TranslationError
+from positive_chat.domain.errors import (
+    ConnectionGoneError,
+    LanguageServiceError,
+    TranslationError,
+    UnsupportedPairError,
+)
 from positive_chat.domain.events import (
     Accepted,
     Event,
@@ -23,8 +29,10 @@ from positive_chat.domain.model import (
     MessagePage,
     Sentiment,
 )
+from positive_chat.domain.notice_texts import WRITTEN
+from positive_chat.domain.notices import NOTICES
 from positive_chat.domain.posting import count_topics
-from positive_chat.domain.translation import reading_for
+from positive_chat.domain.translation import Translations, reading_for
 
 
 class FakeConnections:
@@ -324,15 +332,81 @@ def test_post_gone_readers_are_pruned_and_announced(pool: Any) -> None:
     assert leaves[1][1].notice is not None  # the v1 reader gets a notice in German
 
 
+def test_notice_in_a_page_language_is_the_written_one(pool: Any) -> None:
+    """French is one of the page's languages: its notice is written, not machine-translated."""
+    chat, parts = service(pool, analyzer=FakeAnalyzer(sentiment="NEGATIVE"))
+    chat.posting.post(parts["outbox"], BO, PostCommand(content="je déteste tout"))
+    [(_, event)] = parts["outbox"].sent
+    assert isinstance(event, Refused)
+    assert (event.notice.lang, event.notice.text) == (
+        "fr",
+        "Merci de trouver une meilleure façon de l'exprimer.",
+    )
+    assert ("en", "fr") not in parts["translator"].calls
+
+
+def test_written_notices_cover_every_notice_in_every_language() -> None:
+    """Each written language says every notice, and none is left in English."""
+    for lang, texts in WRITTEN.items():
+        assert set(texts) == set(NOTICES), lang
+        assert all(texts[key] != NOTICES[key] for key in NOTICES), lang
+
+
+def test_notice_in_another_language_is_translated_once(pool: Any) -> None:
+    """Korean is not written: the English notice is translated, once per environment."""
+    ko = replace(BO, lang="ko")
+    chat, parts = service(
+        pool, connections=FakeConnections(ko), analyzer=FakeAnalyzer(sentiment="NEGATIVE")
+    )
+    for _ in range(2):
+        chat.posting.post(parts["outbox"], ko, PostCommand(content="다 싫어"))
+    events = [event for _, event in parts["outbox"].sent]
+    assert all(isinstance(e, Refused) for e in events)
+    assert [(e.notice.lang, e.notice.text) for e in events] == [
+        ("ko", "[ko] Please find a better way to express this.")
+    ] * 2
+    assert parts["translator"].calls.count(("en", "ko")) == 1
+
+
 def test_notice_translation_failure_falls_back_to_english(pool: Any) -> None:
     """If the notice cannot be translated, the English one is sent, marked English."""
+    ko = replace(BO, lang="ko")
     chat, parts = service(
-        pool, analyzer=FakeAnalyzer(sentiment="NEGATIVE"), translator=FakeTranslator(failing={"fr"})
+        pool,
+        connections=FakeConnections(ko),
+        analyzer=FakeAnalyzer(sentiment="NEGATIVE"),
+        translator=FakeTranslator(failing={"ko"}),
     )
-    chat.posting.post(parts["outbox"], BO, PostCommand(content="je déteste tout"))
+    chat.posting.post(parts["outbox"], ko, PostCommand(content="다 싫어"))
     [(_, event)] = parts["outbox"].sent
     assert isinstance(event, Refused)
     assert (event.notice.lang, event.notice.text) == (
         "en",
         "Please find a better way to express this.",
     )
+
+
+def test_unsupported_pair_is_logged_as_info_a_failure_as_warning(
+    pool: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A pair Translate does not offer is expected (INFO); a failing Translate is a WARNING."""
+
+    class Translator(FakeTranslator):
+        def translate(self, text: str, source: str, target: str) -> str:
+            if target == "ko":
+                raise UnsupportedPairError("en->ko: UnsupportedLanguagePairException")
+            raise TranslationError("en->fr: ServiceUnavailableException")
+
+    translations = Translations(
+        translator=Translator(), messages=FakeMessages(), metrics=CountingMetrics(), pool=pool
+    )
+    with caplog.at_level(logging.INFO, logger="positive_chat"):
+        assert translations.try_translate("hi", "en", "ko") is None
+        assert translations.try_translate("hi", "en", "fr") is None
+    levels = [
+        (r.levelno, r.message) for r in caplog.records if r.message == "translation unavailable"
+    ]
+    assert levels == [
+        (logging.INFO, "translation unavailable"),
+        (logging.WARNING, "translation unavailable"),
+    ]

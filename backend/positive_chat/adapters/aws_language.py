@@ -20,7 +20,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from positive_chat.adapters.resilience import CallRefused, ServiceGuard
 from positive_chat.config import CONTENT_MAX_BYTES
-from positive_chat.domain.errors import LanguageServiceError, TranslationError
+from positive_chat.domain.errors import (
+    LanguageServiceError,
+    TranslationError,
+    UnsupportedPairError,
+)
 from positive_chat.domain.model import Sentiment
 
 if TYPE_CHECKING:
@@ -117,6 +121,10 @@ class ComprehendAnalyzer:
         ]
 
 
+# Translate's answer for a pair it does not translate (offline: one Apertium has no route for).
+UNSUPPORTED_PAIR = "UnsupportedLanguagePairException"
+
+
 class AmazonTranslator:
     """Text translation with Amazon Translate."""
 
@@ -137,5 +145,7 @@ class AmazonTranslator:
                 ),
             )
         except FAILURES as err:
-            raise TranslationError(f"{source}->{target}: {_error_code(err)}") from err
+            code = _error_code(err)
+            failure = UnsupportedPairError if code == UNSUPPORTED_PAIR else TranslationError
+            raise failure(f"{source}->{target}: {code}") from err
         return str(response["TranslatedText"])

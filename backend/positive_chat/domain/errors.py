@@ -81,6 +81,7 @@ __all__ = [
     "TranslationError",
     "UnknownActionError",
     "UnsupportedLanguageError",
+    "UnsupportedPairError",
 ]
 
 
@@ -282,3 +283,7 @@ class LanguageServiceError(PositiveChatError):
 
 class TranslationError(PositiveChatError):
     """Translate failed, or cannot translate this language pair."""
+
+
+class UnsupportedPairError(TranslationError):
+    """Translate answered that it does not translate this language pair (an expected outcome)."""

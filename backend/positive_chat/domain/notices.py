@@ -1,4 +1,8 @@
-"""What "Positive Chat" itself says, in the reader's language (translated once per environment)."""
+"""What "Positive Chat" itself says, in the reader's language.
+
+Written texts for the page's languages (notice_texts.py); any other language is translated from
+the English once per execution environment.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import threading
 from collections.abc import Mapping
 
 from positive_chat.domain.events import Notice
+from positive_chat.domain.notice_texts import WRITTEN
 from positive_chat.domain.ports import MetricsSink
 from positive_chat.domain.translation import Translations
 
@@ -34,6 +39,9 @@ class Notices:
         english = NOTICES[key]
         if lang == "en":
             return Notice(english, "en")
+        written = WRITTEN.get(lang)
+        if written is not None:
+            return Notice(written[key], lang)
         with self._lock:
             cached = self._cache.get((key, lang))
         if cached is not None:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 
-from positive_chat.domain.errors import TranslationError
+from positive_chat.domain.errors import TranslationError, UnsupportedPairError
 from positive_chat.domain.events import Reading
 from positive_chat.domain.model import Message
 from positive_chat.domain.ports import MessageRepository, MetricsSink, Translator
@@ -51,7 +51,10 @@ class Translations:
         try:
             return self._translator.translate(text, source, target)
         except TranslationError as err:
-            logger.warning(
+            # A pair Translate does not offer is an expected answer (INFO); a failure is a WARNING.
+            level = logging.INFO if isinstance(err, UnsupportedPairError) else logging.WARNING
+            logger.log(
+                level,
                 "translation unavailable",
                 extra={"source": source, "target": target, "error": str(err)},
             )
