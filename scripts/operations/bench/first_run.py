@@ -1,6 +1,6 @@
 """First run: fresh clone to the printed URL of ``scripts/run-local``, every install included.
 
-    .venv/bin/python scripts/bench_first_run.py main HEAD --rounds 2
+    .venv/bin/chat-bench-first-run main HEAD --rounds 2
 
 For each round and each git ref (in turn, so both see the same machine load): clone this
 repository at the ref into a new temporary folder, run ``scripts/run-local --port 0 --ephemeral``
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]  # the repository (an editable install)
 APERTIUM_MODE = Path("/usr/share/apertium/modes/eng-spa.mode")
 
 
