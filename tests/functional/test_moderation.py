@@ -118,7 +118,17 @@ def test_mod_auth_signs_in_and_becomes_a_moderator_connection(mod: Harness) -> N
     """The right secret answers review.authenticated, stores the role and audits the sign-in."""
     answer = sign_in(mod, "m-mia", "Mia")
 
-    assert answer == {"type": "review.authenticated", "id": "a1", "moderator": "Mia"}
+    assert answer == {
+        "type": "review.authenticated",
+        "id": "a1",
+        "moderator": "Mia",
+        "limits": {
+            "secretChars": 1024,
+            "reasonChars": 500,
+            "muteMaxMinutes": 10080,
+            "pageSize": 50,
+        },
+    }
     stored = mod.connection_item("m-mia")
     assert stored is not None
     assert (stored["role"]["S"], stored["room"]["S"], stored["user"]["S"]) == (

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  LIMITS, checkReason, checkSecret, countDecided, countFlagged, countsFrom, inDuration, insertionIndex,
+  LIMITS, applyLimits, checkReason, checkSecret, countDecided, countFlagged, countsFrom, inDuration, insertionIndex,
   isMessageId, isQueueItem, parseMinutes,
 } from '../../frontend/static/js/console/rules.js';
 import { Translator } from '../../frontend/static/js/i18n.js';
@@ -73,4 +73,22 @@ test('queue items need a room, message id, user and content', () => {
   assert.equal(isQueueItem({ room: 'r', messageId: 'm', user: 'u', content: 'c' }), true);
   assert.equal(isQueueItem({ room: 'r', messageId: '', user: 'u', content: 'c' }), false);
   assert.equal(isQueueItem(null), false);
+});
+
+test('the server\'s limits replace the defaults; bad values are ignored', () => {
+  const saved = { ...LIMITS };
+  try {
+    applyLimits({ reasonChars: 300, pageSize: 20, muteMaxMinutes: -5, secretChars: '9', extra: 1 });
+    assert.equal(LIMITS.reasonChars, 300);
+    assert.equal(LIMITS.pageSize, 20);
+    assert.equal(LIMITS.muteMaxMinutes, saved.muteMaxMinutes);
+    assert.equal(LIMITS.secretChars, saved.secretChars);
+    assert.equal('extra' in LIMITS, false);
+    const t = (key, vars) => `${key} at most ${vars.max}`;
+    assert.match(checkReason('x'.repeat(301), t), /at most 300/);
+    applyLimits(undefined);
+    assert.equal(LIMITS.reasonChars, 300);
+  } finally {
+    Object.assign(LIMITS, saved);
+  }
 });

@@ -14,6 +14,10 @@ from positive_chat.config import (
     CONTENT_MAX_CHARS,
     HISTORY_MAX_PAGE,
     HISTORY_PAGE,
+    MOD_MUTE_MAX_MINUTES,
+    MOD_PAGE,
+    MOD_REASON_MAX_CHARS,
+    MOD_SECRET_MAX_CHARS,
     NAME_MAX_CHARS,
     ROOM_MAX_CHARS,
 )
@@ -47,7 +51,7 @@ from positive_chat.domain.model import (
 from positive_chat.protocol.encoding import encode, split_frames
 from positive_chat.protocol.frames_v1 import render_v1
 
-__all__ = ["LIMITS", "audit_entry", "failure_for", "render", "review_item"]
+__all__ = ["LIMITS", "MODERATION_LIMITS", "audit_entry", "failure_for", "render", "review_item"]
 
 # The server's limits, sent on "joined" so clients need not hard-code them.
 LIMITS: Mapping[str, int] = {
@@ -57,6 +61,14 @@ LIMITS: Mapping[str, int] = {
     "historyMaxPage": HISTORY_MAX_PAGE,
     "nameChars": NAME_MAX_CHARS,
     "roomChars": ROOM_MAX_CHARS,
+}
+
+# The moderation frames' limits, sent on "review.authenticated" for the console.
+MODERATION_LIMITS: Mapping[str, int] = {
+    "secretChars": MOD_SECRET_MAX_CHARS,
+    "reasonChars": MOD_REASON_MAX_CHARS,
+    "muteMaxMinutes": MOD_MUTE_MAX_MINUTES,
+    "pageSize": MOD_PAGE,
 }
 
 
@@ -241,7 +253,7 @@ def _render_review(event: Event) -> list[bytes]:
         return [
             encode(
                 _with_id({"type": "review.authenticated"}, event.client_id)
-                | {"moderator": event.moderator}
+                | {"moderator": event.moderator, "limits": MODERATION_LIMITS}
             )
         ]
     if isinstance(event, ReviewQueue):

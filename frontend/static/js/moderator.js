@@ -22,7 +22,7 @@ import { ChatSocket, RequestError, STATUS, StatusIndicator } from './socket.js';
 import { announce, errorText, showFieldError, showNotice } from './ui.js';
 import { AuditScreen } from './console/audit.js';
 import { QueueScreen } from './console/queue.js';
-import { checkSecret, inDuration } from './console/rules.js';
+import { applyLimits, checkSecret, inDuration } from './console/rules.js';
 import { Tabs } from './console/tabs.js';
 import { ToolsScreen } from './console/tools.js';
 import { browserUiLanguage, LanguagePicker } from './console/language.js';
@@ -213,6 +213,7 @@ function onAuthenticated(frame) {
   socket.markHealthy();
   ui.signinSecret.value = '';
   if (typeof frame.moderator === 'string' && frame.moderator) session.name = frame.moderator;
+  applyLimits(frame.limits);
   setText(ui.moderatorName, session.name);
   const first = !session.everSignedIn || ui.consoleView.hidden;
   session.everSignedIn = true;

@@ -6,13 +6,28 @@
  * translate function `t(key, vars)` (i18n.js), so these rules speak the reader's language.
  */
 
-/** Limits of the moderation frames (docs/protocol.md, "Moderation frames"). */
-export const LIMITS = Object.freeze({
+/**
+ * Limits of the moderation frames. The server sends them on `review.authenticated`
+ * (`applyLimits`); these defaults (docs/protocol.md, "Moderation frames") serve until then, e.g.
+ * for the secret's length before signing in.
+ */
+export const LIMITS = {
   secretChars: 1024,
   reasonChars: 500,
   muteMaxMinutes: 7 * 24 * 60,
   pageSize: 50,
-});
+};
+
+/** Take the server's limits: known keys with positive whole numbers only; returns LIMITS. */
+export function applyLimits(limits) {
+  if (limits && typeof limits === 'object') {
+    for (const key of Object.keys(LIMITS)) {
+      const value = limits[key];
+      if (Number.isSafeInteger(value) && value > 0) LIMITS[key] = value;
+    }
+  }
+  return LIMITS;
+}
 
 const MESSAGE_ID = /^\d{14}-[0-9A-HJKMNP-TV-Z]{10}$/;
 
