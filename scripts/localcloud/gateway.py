@@ -60,6 +60,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from localcloud import events
 from localcloud.logs import invocation_line, selection_value
 from localcloud.runtime import FunctionRuntime, InvocationResult, lambda_environment
+from localcloud.serving import serve
 from localcloud.sigv4 import SigV4Verifier
 from localcloud.template import (
     FunctionSpec,
@@ -311,16 +312,7 @@ class Gateway:
         app.router.add_delete(path, self._delete_connection)
         if self._extra_routes is not None:
             self._extra_routes(app)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self._requested_port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
+        self._runner, self.port = await serve(app, self.host, self._requested_port)
         self._verifier = SigV4Verifier(self.region)
         for fid, spec in self._specs.items():
             env = self._environment(spec)

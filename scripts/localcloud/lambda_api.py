@@ -35,6 +35,7 @@ from aiohttp import web
 
 from localcloud.guard import browser_refusal
 from localcloud.runtime import InvocationResult
+from localcloud.serving import serve
 from localcloud.sigv4 import SigV4Verifier
 
 __all__ = ["LOCAL_VERSION", "LambdaApi", "parse_function_name"]
@@ -108,16 +109,7 @@ class LambdaApi:
         """Bind the port and serve; return the URL."""
         app = web.Application(client_max_size=MAX_SYNC_PAYLOAD)
         app.router.add_post("/2015-03-31/functions/{name}/invocations", self._invoke)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self._host, self._requested_port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
+        self._runner, self.port = await serve(app, self._host, self._requested_port)
         LOG.info("Lambda Invoke API (local) at %s for %s", self.url, ", ".join(self._functions))
         return self.url
 
