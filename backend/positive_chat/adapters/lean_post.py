@@ -1,0 +1,224 @@
+"""A lean PostToConnection for the fan-out: botocore's SigV4 signer over a urllib3 pool.
+
+botocore spends most of a PostToConnection's CPU outside the network (BENCHMARKS.md, "boto3
+floor": user agent, event hooks, serializer, parser). This module sends the request boto3 sends
+for the same call, ``POST {stage path}/@connections/{url-quoted id}`` with the frame as the body,
+signed by botocore's own ``SigV4Auth`` (service ``execute-api``; signed headers ``host``,
+``x-amz-date`` and, with temporary credentials, ``x-amz-security-token``), on a kept-alive
+urllib3 pool (TLS verified against botocore's CA bundle) sized like the fan-out pool.
+
+It is built from the boto3 client that ``ConnectionsApi`` wraps, so it inherits that client's
+endpoint (the event's apiId/region/stage, or ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI``), region
+and error classes; GetConnection stays on boto3. Its semantics are the boto3 path's:
+
+- 410 is ``ConnectionGoneError``;
+- any other refusal is the ClientError boto3 raises (parsed by botocore's rest-json parser,
+  class from the client's modeled exceptions: PayloadTooLargeException, ForbiddenException, ...);
+- 429 / throttling codes, 500/502/503/504 and connection errors (botocore's exception types) are
+  retried with jittered exponential backoff, up to ``PostPolicy.attempts`` in all;
+- every attempt keeps the invocation's reserve (``resilience.time_for_attempt``): its connect and
+  read timeouts are cut to the time left, no attempt starts without time for it
+  (``DeadlineExceeded``), and no backoff sleeps past it (the last error is raised instead).
+
+Credentials are the session's (refreshable in Lambda): frozen per attempt, never copied once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote, urlsplit
+
+import urllib3
+from botocore import __version__ as botocore_version
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+    NoCredentialsError,
+    ReadTimeoutError,
+    SSLError,
+)
+from botocore.httpsession import get_cert_path
+from botocore.parsers import create_parser
+from urllib3 import exceptions as u3
+
+from positive_chat.adapters.connections_api import ConnectionsApi
+from positive_chat.adapters.resilience import DeadlineSlot, is_transient, time_for_attempt
+from positive_chat.domain.errors import ConnectionGoneError
+
+if TYPE_CHECKING:
+    from botocore.credentials import Credentials
+    from botocore.model import Shape
+    from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
+
+__all__ = ["LeanConnectionsApi", "PostPolicy"]
+
+logger = logging.getLogger(__name__)
+
+OPERATION = "PostToConnection"
+_USER_AGENT = f"Botocore/{botocore_version} positive-chat/lean-post"
+
+
+@dataclass(frozen=True)
+class PostPolicy:
+    """Attempts, timeouts and backoff of one post (the boto3 client's: 3 attempts, 3 s / 10 s)."""
+
+    attempts: int = 3  # in all, the first included
+    connect_timeout: float = 3.0  # seconds: ceilings, cut to the time left
+    read_timeout: float = 10.0
+    backoff_base: float = 0.05  # seconds: retry n waits random(0, min(cap, base * 2**(n-1)))
+    backoff_cap: float = 1.0
+
+
+class LeanConnectionsApi(ConnectionsApi):
+    """ConnectionsApi whose ``post`` skips boto3's pipeline (``connected`` stays on boto3)."""
+
+    def __init__(
+        self,
+        client: ApiGatewayManagementApiClient,
+        credentials: Callable[[], Credentials | None],
+        deadlines: DeadlineSlot,
+        *,
+        reserve: float,
+        pool_size: int,
+        policy: PostPolicy | None = None,
+        sleep: Callable[[float], Any] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        super().__init__(client)
+        endpoint = urlsplit(client.meta.endpoint_url)
+        self._origin = f"{endpoint.scheme}://{endpoint.netloc}"
+        self._prefix = f"{endpoint.path.rstrip('/')}/@connections/"
+        self._region = client.meta.region_name
+        self._credentials_source = credentials
+        self._credentials: Credentials | None = None
+        self._deadlines = deadlines
+        self._reserve = reserve
+        self._policy = policy or PostPolicy()
+        self._sleep = sleep
+        self._jitter = jitter
+        self._output_shape = client.meta.service_model.operation_model(OPERATION).output_shape
+        self._parser = create_parser("rest-json")
+        self._pool = _pool_for(endpoint.scheme, endpoint.hostname or "", endpoint.port, pool_size)
+
+    def post(self, connection_id: str, data: bytes) -> None:
+        """Send one frame; ConnectionGoneError when the socket is gone, boto3's errors otherwise."""
+        path = self._prefix + quote(connection_id, safe="")
+        policy, attempt = self._policy, 0
+        while True:
+            attempt += 1
+            left = time_for_attempt(self._deadlines, self._reserve, OPERATION)
+            try:
+                status = self._attempt(path, data, left, attempt)
+            except (ClientError, BotoCoreError) as err:
+                if not _retryable(err) or attempt >= policy.attempts:
+                    raise
+                delay = self._jitter() * min(
+                    policy.backoff_cap, policy.backoff_base * 2 ** (attempt - 1)
+                )
+                if self._deadlines.ending().left() - self._reserve - delay <= 0:
+                    raise
+                logger.info(
+                    "PostToConnection attempt failed",
+                    extra={"attempt": attempt, "error": type(err).__name__},
+                )
+                self._sleep(delay)
+                continue
+            if status == 410:
+                raise ConnectionGoneError(connection_id)
+            return
+
+    def _attempt(self, path: str, data: bytes, left: float, attempt: int) -> int:
+        """One signed request; its status when 2xx or 410, else boto3's exception."""
+        headers = self._signed_headers(path, data)
+        policy = self._policy
+        timeout = urllib3.Timeout(
+            connect=min(policy.connect_timeout, left), read=min(policy.read_timeout, left)
+        )
+        try:
+            response = self._pool.urlopen(
+                "POST", path, body=data, headers=headers, retries=False, redirect=False,
+                timeout=timeout, assert_same_host=False,
+            )
+        except Exception as err:
+            raise _botocore_error(err, self._origin + path) from err
+        status = response.status
+        if 200 <= status < 300 or status == 410:
+            return status
+        raise self._client_error(response, attempt)
+
+    def _signed_headers(self, path: str, data: bytes) -> dict[str, str]:
+        credentials = self._credentials
+        if credentials is None:
+            credentials = self._credentials = self._credentials_source()
+            if credentials is None:
+                raise NoCredentialsError
+        request = AWSRequest(method="POST", url=self._origin + path, data=data)
+        SigV4Auth(credentials.get_frozen_credentials(), "execute-api", self._region).add_auth(
+            request
+        )
+        headers = dict(request.headers.items())
+        headers["User-Agent"] = _USER_AGENT
+        return headers
+
+    def _client_error(self, response: Any, attempt: int) -> ClientError:
+        """The exception boto3 raises for this answer (its parser, its modeled class)."""
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        parsed = self._parser.parse(
+            {"status_code": response.status, "headers": headers, "body": response.data},
+            cast("Shape", self._output_shape),  # errors are parsed without it
+        )
+        metadata = parsed.setdefault("ResponseMetadata", {})
+        metadata.setdefault("HTTPStatusCode", response.status)
+        metadata.setdefault("HTTPHeaders", headers)
+        metadata["RetryAttempts"] = attempt - 1
+        code = str(parsed.get("Error", {}).get("Code", ""))
+        error_class = cast("type[ClientError]", self._client.exceptions.from_code(code))
+        return error_class(cast(Any, parsed), OPERATION)
+
+
+def _pool_for(
+    scheme: str, host: str, port: int | None, size: int
+) -> urllib3.HTTPConnectionPool:
+    """A kept-alive pool of ``size`` connections to the endpoint (TLS verified like botocore)."""
+    if scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            host, port, maxsize=size, block=False, retries=False,
+            cert_reqs="CERT_REQUIRED", ca_certs=get_cert_path(True),
+        )
+    return urllib3.HTTPConnectionPool(host, port, maxsize=size, block=False, retries=False)
+
+
+def _retryable(err: ClientError | BotoCoreError) -> bool:
+    """boto3's standard retries: throttled, 5xx, connection errors (not our DeadlineExceeded)."""
+    if isinstance(err, ClientError) and (
+        err.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429
+    ):
+        return True
+    return is_transient(err)
+
+
+def _botocore_error(err: Exception, url: str) -> BotoCoreError:
+    """urllib3's failure as botocore's URLLib3Session reports it."""
+    if isinstance(err, u3.SSLError):
+        return SSLError(endpoint_url=url, error=err)
+    if isinstance(err, u3.ConnectTimeoutError):
+        return ConnectTimeoutError(endpoint_url=url, error=err)
+    if isinstance(err, u3.NewConnectionError | socket.gaierror):
+        return EndpointConnectionError(endpoint_url=url, error=err)
+    if isinstance(err, u3.ReadTimeoutError):
+        return ReadTimeoutError(endpoint_url=url, error=err)
+    if isinstance(err, u3.ProtocolError):
+        return ConnectionClosedError(endpoint_url=url, error=err)
+    return HTTPClientError(error=err)
