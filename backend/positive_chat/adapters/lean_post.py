@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 
 import urllib3
+import urllib3.connection
 from botocore import __version__ as botocore_version
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -106,11 +107,21 @@ class LeanConnectionsApi(ConnectionsApi):
         self._deadlines = deadlines
         self._reserve = reserve
         self._policy = policy or PostPolicy()
+        self._full_timeout = urllib3.Timeout(  # an attempt with time to spare: the ceilings
+            connect=self._policy.connect_timeout, read=self._policy.read_timeout
+        )
         self._sleep = sleep
         self._jitter = jitter
         self._output_shape = client.meta.service_model.operation_model(OPERATION).output_shape
         self._parser = create_parser("rest-json")
         self._pool = _pool_for(endpoint.scheme, endpoint.hostname or "", endpoint.port, pool_size)
+        # The Host value botocore's signer derives from the URL (default port dropped), worked
+        # out once and sent as it is signed.
+        self._host = str(
+            SigV4Auth(cast("Credentials", None), "execute-api", self._region).headers_to_sign(
+                AWSRequest(method="POST", url=self._origin + self._prefix)
+            )["host"]
+        )
 
     def post(self, connection_id: str, data: bytes) -> None:
         """Send one frame; ConnectionGoneError when the socket is gone, boto3's errors otherwise."""
@@ -143,13 +154,15 @@ class LeanConnectionsApi(ConnectionsApi):
         """One signed request; its status when 2xx or 410, else boto3's exception."""
         headers = self._signed_headers(path, data)
         policy = self._policy
-        timeout = urllib3.Timeout(
-            connect=min(policy.connect_timeout, left), read=min(policy.read_timeout, left)
-        )
+        timeout = self._full_timeout
+        if left < max(policy.connect_timeout, policy.read_timeout):
+            timeout = urllib3.Timeout(
+                connect=min(policy.connect_timeout, left), read=min(policy.read_timeout, left)
+            )
         try:
             response = self._pool.urlopen(
                 "POST", path, body=data, headers=headers, retries=False, redirect=False,
-                timeout=timeout, assert_same_host=False,
+                timeout=timeout, assert_same_host=False, decode_content=False,
             )
         except Exception as err:
             raise _botocore_error(err, self._origin + path) from err
@@ -164,11 +177,10 @@ class LeanConnectionsApi(ConnectionsApi):
             credentials = self._credentials = self._credentials_source()
             if credentials is None:
                 raise NoCredentialsError
-        request = AWSRequest(method="POST", url=self._origin + path, data=data)
-        SigV4Auth(credentials.get_frozen_credentials(), "execute-api", self._region).add_auth(
-            request
-        )
-        headers = dict(request.headers.items())
+        request = _SigningRequest(self._origin + path, data, self._host)
+        signer = SigV4Auth(credentials.get_frozen_credentials(), "execute-api", self._region)
+        signer.add_auth(cast(AWSRequest, request))  # it reads and writes only what it holds
+        headers = request.headers
         headers["User-Agent"] = _USER_AGENT
         return headers
 
@@ -188,16 +200,77 @@ class LeanConnectionsApi(ConnectionsApi):
         return error_class(cast(Any, parsed), OPERATION)
 
 
+class _SigningRequest:
+    """What ``SigV4Auth.add_auth`` reads and writes of a request, without AWSRequest's
+    preparation (its email-based headers, URL and body preparing): the URL, the method, the
+    body bytes, no query parameters, the signer's context, and plain-dict headers."""
+
+    __slots__ = ("body", "context", "headers", "method", "params", "url")
+
+    def __init__(self, url: str, body: bytes, host: str) -> None:
+        self.method = "POST"
+        self.url = url
+        self.body = body
+        self.params: dict[str, str] = {}
+        self.context: dict[str, Any] = {}
+        self.headers: dict[str, str] = {"Host": host}
+
+
+class _OneWriteMixin:
+    """Send the header block and the body in one write, as http.client does for a bytes body
+    (urllib3 writes them apart: two system calls and two segments per post)."""
+
+    _holding = False
+    _held = b""
+
+    def endheaders(self, message_body: Any = None, *, encode_chunked: bool = False) -> None:
+        self._holding = True  # the header block, written by the next send(), is held
+        try:
+            super().endheaders(message_body, encode_chunked=encode_chunked)  # type: ignore[misc]
+        finally:
+            self._holding = False
+
+    def send(self, data: Any) -> None:
+        if self._holding:
+            self._held, self._holding = bytes(data), False
+            return
+        if self._held:
+            data, self._held = self._held + bytes(data), b""
+        super().send(data)  # type: ignore[misc]
+
+    def getresponse(self) -> Any:
+        if self._held:  # a request without a body: its headers go now
+            held, self._held = self._held, b""
+            super().send(held)  # type: ignore[misc]
+        return super().getresponse()  # type: ignore[misc]
+
+
+class _HTTPConnection(_OneWriteMixin, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_OneWriteMixin, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
 def _pool_for(
     scheme: str, host: str, port: int | None, size: int
 ) -> urllib3.HTTPConnectionPool:
     """A kept-alive pool of ``size`` connections to the endpoint (TLS verified like botocore)."""
     if scheme == "https":
-        return urllib3.HTTPSConnectionPool(
+        return _HTTPSPool(
             host, port, maxsize=size, block=False, retries=False,
             cert_reqs="CERT_REQUIRED", ca_certs=get_cert_path(True),
         )
-    return urllib3.HTTPConnectionPool(host, port, maxsize=size, block=False, retries=False)
+    return _HTTPPool(host, port, maxsize=size, block=False, retries=False)
 
 
 def _retryable(err: ClientError | BotoCoreError) -> bool:
