@@ -301,3 +301,17 @@ def test_connected_stays_on_boto3(server: FakeConnectionsServer) -> None:
     assert [(seen.method, seen.path) for seen in server.seen] == [
         ("GET", "/prod/@connections/abc")
     ]
+
+
+def test_a_refused_connection_is_retried_then_raised_as_botocore_does() -> None:
+    import socket
+
+    from botocore.exceptions import EndpointConnectionError
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleeps: list[float] = []
+    with pytest.raises(EndpointConnectionError):
+        _lean(_client(f"http://127.0.0.1:{port}/prod"), sleeps=sleeps).post("abc", FRAME)
+    assert len(sleeps) == 2  # three attempts in all

@@ -286,10 +286,11 @@ def _botocore_error(err: Exception, url: str) -> BotoCoreError:
     """urllib3's failure as botocore's URLLib3Session reports it."""
     if isinstance(err, u3.SSLError):
         return SSLError(endpoint_url=url, error=err)
-    if isinstance(err, u3.ConnectTimeoutError):
-        return ConnectTimeoutError(endpoint_url=url, error=err)
+    # Before ConnectTimeoutError: urllib3's NewConnectionError (DNS, refused) subclasses it.
     if isinstance(err, u3.NewConnectionError | socket.gaierror):
         return EndpointConnectionError(endpoint_url=url, error=err)
+    if isinstance(err, u3.ConnectTimeoutError):
+        return ConnectTimeoutError(endpoint_url=url, error=err)
     if isinstance(err, u3.ReadTimeoutError):
         return ReadTimeoutError(endpoint_url=url, error=err)
     if isinstance(err, u3.ProtocolError):
