@@ -212,12 +212,12 @@ def test_refusals_raise_what_boto3_raises(
 
 def test_throttling_is_retried_with_backoff_then_given_up(server: FakeConnectionsServer) -> None:
     client = _client(server.url)
-    server.script = [Answer(429, "LimitExceededException")] * 3
+    server.script = [Answer(429, "LimitExceededException")] * 4
     sleeps: list[float] = []
     with pytest.raises(client.exceptions.LimitExceededException):
         _lean(client, sleeps=sleeps).post("abc", FRAME)
-    assert len(server.seen) == 3
-    assert sleeps == [0.5 * 0.05, 0.5 * 0.1]  # jitter * base * 2**(n-1)
+    assert len(server.seen) == 4  # boto3's standard retries with max_attempts 3: 4 in all
+    assert sleeps == [0.5 * 0.05, 0.5 * 0.1, 0.5 * 0.2]  # jitter * base * 2**(n-1)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
@@ -314,4 +314,4 @@ def test_a_refused_connection_is_retried_then_raised_as_botocore_does() -> None:
     sleeps: list[float] = []
     with pytest.raises(EndpointConnectionError):
         _lean(_client(f"http://127.0.0.1:{port}/prod"), sleeps=sleeps).post("abc", FRAME)
-    assert len(sleeps) == 2  # three attempts in all
+    assert len(sleeps) == 3  # four attempts in all

@@ -80,9 +80,12 @@ _USER_AGENT = f"Botocore/{botocore_version} positive-chat/lean-post"
 
 @dataclass(frozen=True)
 class PostPolicy:
-    """Attempts, timeouts and backoff of one post (the boto3 client's: 3 attempts, 3 s / 10 s)."""
+    """Attempts and timeouts of one post: the boto3 client's (standard retries with
+    ``max_attempts: 3`` = 4 attempts in all; connect 3 s, read 10 s). The backoff is shorter than
+    botocore's (base 1 s, cap 20 s): a fan-out waits for its slowest reader, and the deadline
+    bounds it anyway."""
 
-    attempts: int = 3  # in all, the first included
+    attempts: int = 4  # in all, the first included
     connect_timeout: float = 3.0  # seconds: ceilings, cut to the time left
     read_timeout: float = 10.0
     backoff_base: float = 0.05  # seconds: retry n waits random(0, min(cap, base * 2**(n-1)))
