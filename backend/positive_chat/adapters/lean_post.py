@@ -62,7 +62,12 @@ from botocore.parsers import create_parser
 from urllib3 import exceptions as u3
 
 from positive_chat.adapters.connections_api import ConnectionsApi
-from positive_chat.adapters.resilience import DeadlineSlot, is_transient, time_for_attempt
+from positive_chat.adapters.resilience import (
+    MIN_ATTEMPT_SECONDS,
+    DeadlineSlot,
+    is_transient,
+    time_for_attempt,
+)
 from positive_chat.domain.errors import ConnectionGoneError
 
 if TYPE_CHECKING:
@@ -145,8 +150,8 @@ class LeanConnectionsApi(ConnectionsApi):
                 delay = self._jitter() * min(
                     policy.backoff_cap, policy.backoff_base * 2 ** (attempt - 1)
                 )
-                if self._deadlines.ending().left() - self._reserve - delay <= 0:
-                    raise
+                if self._deadlines.ending().left() - self._reserve - delay < MIN_ATTEMPT_SECONDS:
+                    raise  # no time for another attempt: the last error, not DeadlineExceeded
                 logger.info(
                     "PostToConnection attempt failed",
                     extra={"attempt": attempt, "error": type(err).__name__},

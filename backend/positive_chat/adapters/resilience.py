@@ -50,6 +50,7 @@ from positive_chat.domain.errors import PositiveChatError
 __all__ = [
     "CLOSED",
     "HALF_OPEN",
+    "MIN_ATTEMPT_SECONDS",
     "OPEN",
     "CallPolicy",
     "CallRefused",
@@ -247,14 +248,14 @@ class DeadlineExceeded(BotoCoreError):
 
 
 # Less than this left (after the reserve): no attempt is started at all.
-_MIN_ATTEMPT_SECONDS = 0.05
+MIN_ATTEMPT_SECONDS = 0.05
 
 
 def time_for_attempt(slot: DeadlineSlot, reserve: float, operation: str) -> float:
     """Seconds an attempt started now may take, keeping ``reserve`` before the invocation ends;
     ``DeadlineExceeded`` when less than a sliver is left (no attempt is started)."""
     left = slot.ending().left() - reserve
-    if left < _MIN_ATTEMPT_SECONDS:
+    if left < MIN_ATTEMPT_SECONDS:
         raise DeadlineExceeded(operation=operation, seconds_left=round(left + reserve, 3))
     return left
 
