@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
 from positive_chat.adapters.aws_language import AmazonTranslator, ComprehendAnalyzer
-from positive_chat.adapters.connections_api import ConnectionsApiFactory
+from positive_chat.adapters.connections_api import ConnectionsApi, ConnectionsApiFactory
 from positive_chat.adapters.dynamo_connections import DynamoConnectionStore
 from positive_chat.adapters.dynamo_messages import (
     DynamoMessageStore,
@@ -39,6 +39,7 @@ from positive_chat.adapters.dynamo_moderation import (
 )
 from positive_chat.adapters.dynamo_names import DynamoNameClaims
 from positive_chat.adapters.idempotency import PowertoolsOnceGate
+from positive_chat.adapters.lean_post import LeanConnectionsApi
 from positive_chat.adapters.outbox import ConnectionsOutbox
 from positive_chat.adapters.resilience import (
     OPEN,
@@ -66,6 +67,7 @@ from positive_chat.protocol.gateway_event import GatewayEvent
 from positive_chat.router import Router
 
 if TYPE_CHECKING:
+    from botocore.credentials import Credentials
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
     from mypy_boto3_comprehend import ComprehendClient
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -147,6 +149,9 @@ class Clients:
     management_api: Callable[[str | None], ApiGatewayManagementApiClient]
     # SSM (the moderator secret); None: created on first need, from the environment.
     ssm: SSMClient | None = None
+    # The session's credentials (refreshable), for the lean PostToConnection; None: the outbox
+    # posts through the boto3 client (as when Settings.lean_post is off).
+    credentials: Callable[[], Credentials | None] | None = None
 
     @classmethod
     def create(cls, settings: Settings, policy: ResiliencePolicy | None = None) -> Clients:
@@ -190,6 +195,7 @@ class Clients:
             ),
             management_api=management_api,
             ssm=session.client("ssm", region_name=settings.region, config=config),
+            credentials=session.get_credentials,
         )
 
 
@@ -270,6 +276,7 @@ class Runtime:
             ),
             region=settings.region,
             endpoint_override=settings.connections_endpoint,
+            make_api=self._connections_api,
         )
         self.fanout_pool = ThreadPoolExecutor(settings.fanout_workers, "fanout")
         self.translate_pool = ThreadPoolExecutor(settings.translate_workers, "translate")
@@ -280,6 +287,20 @@ class Runtime:
             RateLimit(settings.rate_limit_per_second, settings.rate_limit_burst),
         )
         self.router = self._compose_router()
+
+    def _connections_api(self, client: ApiGatewayManagementApiClient) -> ConnectionsApi:
+        """The outbox's poster: the lean PostToConnection (lean_post.py) unless it is off."""
+        credentials = self.clients.credentials
+        if not self.settings.lean_post or credentials is None:
+            return ConnectionsApi(client)
+        return LeanConnectionsApi(
+            client,
+            credentials,
+            self.deadlines,
+            reserve=self.resilience.answer_reserve,
+            pool_size=self.settings.fanout_workers,
+            sleep=self.sleep,
+        )
 
     def _guard(self, service: str, policy: CallPolicy) -> ServiceGuard:
         return ServiceGuard(

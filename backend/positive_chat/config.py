@@ -134,6 +134,9 @@ class Settings:
     # any other language is translated to English first. Comprehend's 12 by default; the local
     # cloud names every language its offline stand-in judges.
     sentiment_languages: frozenset[str] = COMPREHEND_SENTIMENT
+    # The outbox posts through the lean PostToConnection (adapters.lean_post) when the runtime
+    # has the session's credentials; LEAN_POST_TO_CONNECTION=off keeps boto3's client for it.
+    lean_post: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -165,6 +168,7 @@ class Settings:
                 environ, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS
             ),
             sentiment_languages=_language_set(environ, "SENTIMENT_LANGUAGES", COMPREHEND_SENTIMENT),
+            lean_post=_on_off(environ, "LEAN_POST_TO_CONNECTION", default=True),
         )
 
 
@@ -179,6 +183,15 @@ def _language_set(
     if unknown:
         raise ConfigurationError(f"{name} names languages we do not serve: {', '.join(unknown)}")
     return codes
+
+
+def _on_off(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("on", "off"):
+        raise ConfigurationError(f"{name} must be on or off, got {raw!r}")
+    return raw == "on"
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:

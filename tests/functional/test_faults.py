@@ -180,6 +180,10 @@ def install_faulty_aws(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> F
     sleeps: list[float] = []
     monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=sleeps.append))
     clients = app.Clients.create(settings)
+    # The fakes answer boto3's requests at before-send, so the outbox posts through boto3 here
+    # (no credentials for the lean path); the lean PostToConnection's wire, faults and deadlines
+    # are tested against a real HTTP server (unit/test_lean_post.py) and through the local cloud.
+    clients.credentials = None
     fake = FaultyAws(clients=clients, sleeps=sleeps)
     # Every handler of an event runs: moto must not also answer (or write) what we answer.
     for client in (clients.dynamodb, clients.comprehend, clients.translate):

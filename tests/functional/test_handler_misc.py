@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
+from botocore.credentials import Credentials
 from conftest import FakeLambdaContext, Harness, emitted_metrics
 from positive_chat import app
 from positive_chat.config import Settings
@@ -126,3 +128,27 @@ def test_connect_refuses_unknown_protocol_version(
     """$connect answers 400 for a ?v= we do not speak, which refuses the handshake."""
     event = harness.event("connect", "c-new", queryStringParameters=query)
     assert harness.invoke(event)["statusCode"] == status
+
+
+def test_lean_post_setting_is_on_by_default_and_can_be_turned_off() -> None:
+    """LEAN_POST_TO_CONNECTION: on unless set to off; anything else is a configuration error."""
+    env = {"CONNECTIONS_TABLE": "c", "MESSAGES_TABLE": "m", "TOPICS_TABLE": "t",
+           "IDEMPOTENCY_TABLE": "i"}  # fmt: skip
+    assert Settings.from_env(env).lean_post is True
+    assert Settings.from_env({**env, "LEAN_POST_TO_CONNECTION": "off"}).lean_post is False
+    assert Settings.from_env({**env, "LEAN_POST_TO_CONNECTION": "ON"}).lean_post is True
+    with pytest.raises(Exception, match="LEAN_POST_TO_CONNECTION"):
+        Settings.from_env({**env, "LEAN_POST_TO_CONNECTION": "yes"})
+
+
+@pytest.mark.parametrize(("lean_post", "poster"), [(True, "LeanConnectionsApi"),
+                                                    (False, "ConnectionsApi")])
+def test_the_outbox_posts_through_the_chosen_path(
+    harness: Harness, lean_post: bool, poster: str
+) -> None:
+    """With the session's credentials, the setting picks the lean or the boto3 poster."""
+    runtime = harness.runtime
+    runtime.settings = dataclasses.replace(runtime.settings, lean_post=lean_post)
+    runtime.clients.credentials = lambda: Credentials("AKIDEXAMPLE", "secret")
+    api = runtime.connections_apis.for_stage("abc123", "prod")
+    assert type(api).__name__ == poster

@@ -50,7 +50,6 @@ class ConnectionsApi:
                 raise ConnectionGoneError(connection_id) from err
             raise
 
-
     def connected(self, connection_id: str) -> bool:
         """GetConnection: False when the connection is gone (410); True when it is there, and
         when the answer is anything else (a failing API must not make a live name claimable)."""
@@ -73,8 +72,10 @@ class ConnectionsApiFactory:
         *,
         region: str,
         endpoint_override: str | None = None,
+        make_api: Callable[[ApiGatewayManagementApiClient], ConnectionsApi] | None = None,
     ) -> None:
         self._make_client = make_client
+        self._make_api = make_api or ConnectionsApi
         self._region = region
         self._override = endpoint_override
         self._apis: dict[str | None, ConnectionsApi] = {}
@@ -86,5 +87,5 @@ class ConnectionsApiFactory:
         with self._lock:
             api = self._apis.get(endpoint)
             if api is None:
-                api = self._apis[endpoint] = ConnectionsApi(self._make_client(endpoint))
+                api = self._apis[endpoint] = self._make_api(self._make_client(endpoint))
             return api

@@ -50,6 +50,7 @@ from positive_chat.domain.errors import PositiveChatError
 __all__ = [
     "CLOSED",
     "HALF_OPEN",
+    "MIN_ATTEMPT_SECONDS",
     "OPEN",
     "CallPolicy",
     "CallRefused",
@@ -62,6 +63,7 @@ __all__ = [
     "ServiceGuard",
     "bind_to_invocation",
     "is_transient",
+    "time_for_attempt",
 ]
 
 logger = logging.getLogger(__name__)
@@ -246,7 +248,16 @@ class DeadlineExceeded(BotoCoreError):
 
 
 # Less than this left (after the reserve): no attempt is started at all.
-_MIN_ATTEMPT_SECONDS = 0.05
+MIN_ATTEMPT_SECONDS = 0.05
+
+
+def time_for_attempt(slot: DeadlineSlot, reserve: float, operation: str) -> float:
+    """Seconds an attempt started now may take, keeping ``reserve`` before the invocation ends;
+    ``DeadlineExceeded`` when less than a sliver is left (no attempt is started)."""
+    left = slot.ending().left() - reserve
+    if left < MIN_ATTEMPT_SECONDS:
+        raise DeadlineExceeded(operation=operation, seconds_left=round(left + reserve, 3))
+    return left
 
 
 def bind_to_invocation(client: Any, slot: DeadlineSlot, reserve: float) -> Any:
@@ -264,10 +275,8 @@ def bind_to_invocation(client: Any, slot: DeadlineSlot, reserve: float) -> Any:
     configured = client.meta.config.read_timeout
 
     def before_send(request: Any, **_: Any) -> None:
-        left = slot.ending().left() - reserve
-        if left < _MIN_ATTEMPT_SECONDS:
-            operation = getattr(request, "context", {}).get("operation_name") or service
-            raise DeadlineExceeded(operation=operation, seconds_left=round(left + reserve, 3))
+        operation = getattr(request, "context", {}).get("operation_name") or service
+        left = time_for_attempt(slot, reserve, operation)
         context = getattr(request, "context", None)
         if REQUEST_TIMEOUTS and context is not None and left < configured:
             current = context.get("read_timeout")
