@@ -27,6 +27,7 @@ from botocore.config import Config
 
 from positive_chat.adapters.aws_language import AmazonTranslator, ComprehendAnalyzer
 from positive_chat.adapters.connections_api import ConnectionsApi, ConnectionsApiFactory
+from positive_chat.adapters.delivery_queue import SqsShardQueue
 from positive_chat.adapters.dynamo_connections import DynamoConnectionStore
 from positive_chat.adapters.dynamo_messages import (
     DynamoMessageStore,
@@ -53,6 +54,7 @@ from positive_chat.adapters.resilience import (
 from positive_chat.adapters.ssm_secret import SsmSecret, UnconfiguredSecret
 from positive_chat.config import Settings
 from positive_chat.domain.chat import compose_chat
+from positive_chat.domain.delivery import ShardPlan
 from positive_chat.domain.moderation import compose_moderation
 from positive_chat.domain.moderation_feed import ModeratorNotifier
 from positive_chat.domain.ports import Clock, MetricsSink, SecretSource
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
     from mypy_boto3_comprehend import ComprehendClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
     from mypy_boto3_ssm import SSMClient
     from mypy_boto3_translate import TranslateClient
 
@@ -82,6 +85,7 @@ __all__ = [
     "Runtime",
     "SystemClock",
     "build_runtime",
+    "current_runtime",
     "install_runtime",
     "lambda_handler",
     "logger",
@@ -152,6 +156,8 @@ class Clients:
     # The session's credentials (refreshable), for the lean PostToConnection; None: the outbox
     # posts through the boto3 client (as when Settings.lean_post is off).
     credentials: Callable[[], Credentials | None] | None = None
+    # SQS (the delivery queue of large rooms); None when the environment names no queue.
+    sqs: SQSClient | None = None
 
     @classmethod
     def create(cls, settings: Settings, policy: ResiliencePolicy | None = None) -> Clients:
@@ -196,6 +202,11 @@ class Clients:
             management_api=management_api,
             ssm=session.client("ssm", region_name=settings.region, config=config),
             credentials=session.get_credentials,
+            sqs=(
+                session.client("sqs", region_name=settings.region, config=config)
+                if settings.delivery_queue_url
+                else None
+            ),
         )
 
 
@@ -249,6 +260,12 @@ class Runtime:
         bind_to_invocation(clients.dynamodb, self.deadlines, self.resilience.storage_reserve)
         if clients.ssm is not None:  # the moderator secret, read on a sign-in
             bind_to_invocation(clients.ssm, self.deadlines, self.resilience.storage_reserve)
+        self.shard_queue: SqsShardQueue | None = None
+        if clients.sqs is not None and settings.delivery_queue_url:
+            bind_to_invocation(clients.sqs, self.deadlines, self.resilience.storage_reserve)
+            self.shard_queue = SqsShardQueue(
+                clients.sqs, settings.delivery_queue_url, sleep=self.sleep
+            )
         self.comprehend_guard = self._guard("comprehend", self.resilience.comprehend)
         self.translate_guard = self._guard("translate", self.resilience.translate)
         for client in (clients.comprehend, clients.translate):
@@ -322,8 +339,13 @@ class Runtime:
 
     def outbox_for(self, event: GatewayEvent) -> ConnectionsOutbox:
         """Where the event's replies go: the @connections API of its stage."""
-        api = self.connections_apis.for_stage(event.api_id, event.stage)
-        return ConnectionsOutbox(api, self.fanout_pool, render)
+        return self.outbox_at(f"{event.api_id}/{event.stage}")
+
+    def outbox_at(self, address: str) -> ConnectionsOutbox:
+        """The outbox of an ``address`` ("apiId/stage", what an outbox's ``address`` says)."""
+        api_id, _, stage = address.partition("/")
+        api = self.connections_apis.for_stage(api_id, stage)
+        return ConnectionsOutbox(api, self.fanout_pool, render, address=address)
 
     def _compose_router(self) -> Router:
         """The services and the router, built once for every event of this environment."""
@@ -342,6 +364,10 @@ class Runtime:
             detector=self.language.detector,
             sentiment_languages=self.settings.sentiment_languages,
             name_claims=DynamoNameClaims(self.clients.dynamodb, self.settings.connections_table),
+            shard_queue=self.shard_queue,
+            shard_plan=ShardPlan(
+                self.settings.fanout_shard_threshold, self.settings.fanout_shard_size
+            ),
         )
         moderation = None
         parts = self.moderation_parts
@@ -387,7 +413,8 @@ def install_runtime(runtime: Runtime | None) -> None:
         _runtime = runtime
 
 
-def _current_runtime() -> Runtime:
+def current_runtime() -> Runtime:
+    """This execution environment's runtime (built from the environment on first use)."""
     global _runtime  # noqa: PLW0603 - created lazily so importing the module needs no AWS
     with _runtime_lock:
         if _runtime is None:
@@ -400,7 +427,7 @@ def _current_runtime() -> Runtime:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway WebSocket proxy events: $connect, $disconnect and every frame."""
-    runtime = _current_runtime()
+    runtime = current_runtime()
     runtime.once.register(context)
     view = GatewayEvent.of(event)
     with runtime.deadlines.running(runtime.deadline_for(context), runtime.ending_for(context)):

@@ -137,6 +137,12 @@ class Settings:
     # The outbox posts through the lean PostToConnection (adapters.lean_post) when the runtime
     # has the session's credentials; LEAN_POST_TO_CONNECTION=off keeps boto3's client for it.
     lean_post: bool = True
+    # Large rooms (docs/architecture.md, "Fan-out"): with a delivery queue, a room of more than
+    # ``fanout_shard_threshold`` readers is posted by the delivery function, in shards of
+    # ``fanout_shard_size`` readers; without one (None), every room is posted directly.
+    delivery_queue_url: str | None = None
+    fanout_shard_threshold: int = 300
+    fanout_shard_size: int = 500
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -169,6 +175,9 @@ class Settings:
             ),
             sentiment_languages=_language_set(environ, "SENTIMENT_LANGUAGES", COMPREHEND_SENTIMENT),
             lean_post=_on_off(environ, "LEAN_POST_TO_CONNECTION", default=True),
+            delivery_queue_url=environ.get("DELIVERY_QUEUE_URL") or None,
+            fanout_shard_threshold=_positive_int(environ, "FANOUT_SHARD_THRESHOLD", 300),
+            fanout_shard_size=_positive_int(environ, "FANOUT_SHARD_SIZE", 500),
         )
 
 

@@ -15,6 +15,7 @@ from typing import Protocol
 from positive_chat.domain.errors import ConnectionGoneError
 from positive_chat.domain.events import Event
 from positive_chat.domain.model import Connection
+from positive_chat.domain.ports import Posted
 
 __all__ = ["ConnectionsOutbox", "FramePoster", "Renderer"]
 
@@ -38,10 +39,18 @@ Renderer = Callable[[Event, int], list[bytes]]
 class ConnectionsOutbox:
     """Sends events to connections, one frame per PostToConnection (the domain's Outbox port)."""
 
-    def __init__(self, poster: FramePoster, pool: Executor, render: Renderer) -> None:
+    def __init__(
+        self, poster: FramePoster, pool: Executor, render: Renderer, *, address: str = ""
+    ) -> None:
         self._poster = poster
         self._pool = pool
         self._render = render
+        self._address = address
+
+    @property
+    def address(self) -> str:
+        """The stage this outbox posts to (see Runtime.outbox_at)."""
+        return self._address
 
     def send(self, reader: Connection, events: Sequence[Event]) -> None:
         """Send every event to one reader, in order; raises ConnectionGoneError."""
@@ -57,6 +66,12 @@ class ConnectionsOutbox:
         ``events_for`` must depend only on the reader's protocol version and language: frames are
         rendered once per (version, lang) and shared.
         """
+        return self.deliver(readers, events_for).gone
+
+    def deliver(
+        self, readers: Sequence[Connection], events_for: Callable[[Connection], Sequence[Event]]
+    ) -> Posted:
+        """``broadcast``, returning also the readers that failed (logged, never raised)."""
         rendered: dict[tuple[int, str], list[bytes]] = {}
         futures: list[tuple[Connection, Future[None]]] = []
         for reader in readers:
@@ -70,24 +85,27 @@ class ConnectionsOutbox:
                 ]
             if frames:
                 futures.append((reader, self._pool.submit(self._post_all, reader, frames)))
-        gone: list[Connection] = []
-        failed = 0
+        posted = Posted(gone=[], failed=[])
         for reader, future in futures:
             try:
                 future.result()
             except ConnectionGoneError:
-                gone.append(reader)
+                posted.gone.append(reader)
             except Exception:  # one reader's failure never stops the others
-                failed += 1
+                posted.failed.append(reader)
                 logger.exception(
                     "could not deliver to a reader", extra={"connection_id": reader.connection_id}
                 )
-        if failed or gone:
+        if posted.failed or posted.gone:
             logger.info(
                 "broadcast finished with failures",
-                extra={"readers": len(readers), "gone": len(gone), "failed": failed},
+                extra={
+                    "readers": len(readers),
+                    "gone": len(posted.gone),
+                    "failed": len(posted.failed),
+                },
             )
-        return gone
+        return posted
 
     def connected(self, connection_id: str) -> bool:
         """False only when @connections says the connection is gone (410)."""

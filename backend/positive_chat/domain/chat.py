@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
-from positive_chat.domain.delivery import Delivery
+from positive_chat.domain.delivery import Delivery, ShardPlan
 from positive_chat.domain.languages import COMPREHEND_SENTIMENT
 from positive_chat.domain.notices import Notices
 from positive_chat.domain.ports import (
@@ -25,6 +25,7 @@ from positive_chat.domain.ports import (
     MetricsSink,
     NameClaims,
     OnceGate,
+    ShardQueue,
     TopicRepository,
     Translator,
 )
@@ -64,6 +65,8 @@ def compose_chat(
     sentiment_languages: frozenset[str] = COMPREHEND_SENTIMENT,
     name_claims: NameClaims | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    shard_queue: ShardQueue | None = None,
+    shard_plan: ShardPlan | None = None,
 ) -> Chat:
     """The chat over its ports (every part is shared by all events of the environment)."""
     translations = Translations(
@@ -72,7 +75,12 @@ def compose_chat(
     notices = Notices(translations, metrics)
     presence = RoomPresence(connections=connections, notices=notices, metrics=metrics, clock=clock)
     delivery = Delivery(
-        connections=connections, translations=translations, presence=presence, metrics=metrics
+        connections=connections,
+        translations=translations,
+        presence=presence,
+        metrics=metrics,
+        queue=shard_queue,
+        plan=shard_plan,
     )
     posting = Posting(
         messages=messages,

@@ -25,6 +25,7 @@ __all__ = [
     "MessagePage",
     "QueueCounts",
     "Sentiment",
+    "Shard",
     "Status",
     "TranslationState",
     "crockford",
@@ -125,6 +126,24 @@ class Message:
     def visible(self) -> bool:
         """True when readers may see it (published or approved)."""
         return self.status in VISIBLE_STATUSES
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Part of a large room's fan-out, for the delivery function: one message to some readers.
+
+    ``address`` names the @connections stage the readers are on (the outbox's, opaque here);
+    the message carries every translation its readers need, so a shard translates nothing.
+    ``index`` of ``count`` shards of the message; ``attempt`` counts deliveries of these readers
+    (1 at first; a shard queued again for the readers that could not be reached adds one).
+    """
+
+    address: str
+    message: Message
+    readers: tuple[Connection, ...]
+    index: int
+    count: int
+    attempt: int = 1
 
 
 @dataclass(frozen=True)

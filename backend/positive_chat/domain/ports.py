@@ -19,6 +19,7 @@ from positive_chat.domain.model import (
     MessagePage,
     QueueCounts,
     Sentiment,
+    Shard,
 )
 
 __all__ = [
@@ -37,8 +38,10 @@ __all__ = [
     "NameClaims",
     "OnceGate",
     "Outbox",
+    "Posted",
     "ReviewRepository",
     "SecretSource",
+    "ShardQueue",
     "TatStore",
     "TokenTake",
     "TopicRepository",
@@ -119,16 +122,40 @@ class LanguageGuesser(Protocol):
     def confirms(self, text: str, lang: str) -> bool: ...
 
 
+@dataclass(frozen=True)
+class Posted:
+    """What a fan-out left behind: readers gone (410) and readers that could not be reached."""
+
+    gone: list[Connection]
+    failed: list[Connection]
+
+
+class ShardQueue(Protocol):
+    """Hands large rooms' fan-out to the delivery function (docs/architecture.md, "Fan-out")."""
+
+    def hand_off(self, shards: Sequence[Shard]) -> list[Shard]:
+        """Queue the shards; return those that could not be queued (after retries)."""
+
+
 class Outbox(Protocol):
     """Sends events to connections, rendered for each one's protocol version."""
 
     def send(self, reader: Connection, events: Sequence[Event]) -> None:
         """Send to one connection; raises ConnectionGoneError."""
 
+    @property
+    def address(self) -> str:
+        """Where this outbox posts, as a later invocation can find it again (``outbox_at``)."""
+
     def broadcast(
         self, readers: Sequence[Connection], events_for: Callable[[Connection], Sequence[Event]]
     ) -> list[Connection]:
         """Send to every reader concurrently; return the readers that are gone."""
+
+    def deliver(
+        self, readers: Sequence[Connection], events_for: Callable[[Connection], Sequence[Event]]
+    ) -> Posted:
+        """``broadcast``, telling also which readers could not be reached (gone apart)."""
 
     def connected(self, connection_id: str) -> bool:
         """False only when @connections says the connection is gone (410); True otherwise."""
