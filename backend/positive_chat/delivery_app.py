@@ -43,8 +43,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             try:
                 shard = decode_shard(str(record.get("body", "")))
             except ShardFormatError as err:
-                logger.error("not a delivery shard", extra={"message_id": message_id,
-                                                            "error": str(err)})
+                logger.error(
+                    "not a delivery shard", extra={"message_id": message_id, "error": str(err)}
+                )
                 runtime.metrics_sink.count("ShardsMalformed")
                 continue
             try:

@@ -133,12 +133,15 @@ def test_a_room_above_the_threshold_is_queued_in_shards_with_its_translations(
     chat.delivery.deliver(outbox, message())
     assert poster.frames == {}
     assert [(s.index, s.count, len(s.readers), s.attempt) for s in queue.shards] == [
-        (0, 3, 9, 1), (1, 3, 8, 1), (2, 3, 8, 1),
+        (0, 3, 9, 1),
+        (1, 3, 8, 1),
+        (2, 3, 8, 1),
     ]
     assert {s.address for s in queue.shards} == {"api1/prod"}
     assert [r for s in queue.shards for r in s.readers] == readers
     assert dict(queue.shards[0].message.translations) == {
-        "fr": "[fr] Welcome everyone", "de": "[de] Welcome everyone",
+        "fr": "[fr] Welcome everyone",
+        "de": "[de] Welcome everyone",
     }
     # Translated once, in the chat function, and saved for history.
     assert sorted(parts["translator"].calls) == [("en", "de"), ("en", "fr")]
@@ -191,9 +194,7 @@ def test_a_shard_posts_each_reader_in_their_language_without_translating(
     assert parts["metrics"].values["ShardDeliveries"] == 6
 
 
-def test_a_shard_prunes_gone_readers_without_telling_the_room(
-    pool: Any, fanout_pool: Any
-) -> None:
+def test_a_shard_prunes_gone_readers_without_telling_the_room(pool: Any, fanout_pool: Any) -> None:
     readers = room_of(5)
     chat, parts = chat_with(pool, readers, FakeQueue())
     poster = RecordingPoster(gone=["c00002"])
@@ -226,9 +227,7 @@ def test_readers_not_reached_are_queued_again_alone_and_get_the_message_once(
     assert parts["metrics"].values["ShardRetries"] == 1
 
 
-def test_a_reader_failing_every_attempt_is_dropped_to_history(
-    pool: Any, fanout_pool: Any
-) -> None:
+def test_a_reader_failing_every_attempt_is_dropped_to_history(pool: Any, fanout_pool: Any) -> None:
     readers = room_of(3)
     queue = FakeQueue()
     chat, parts = chat_with(pool, readers, queue)
@@ -246,9 +245,7 @@ def test_a_reader_failing_every_attempt_is_dropped_to_history(
     assert sorted(poster.frames) == ["c00000", "c00002"]
 
 
-def test_a_prune_that_fails_does_not_fail_the_posted_shard(
-    pool: Any, fanout_pool: Any
-) -> None:
+def test_a_prune_that_fails_does_not_fail_the_posted_shard(pool: Any, fanout_pool: Any) -> None:
     readers = room_of(3)
 
     class Unavailable(FakeConnections):

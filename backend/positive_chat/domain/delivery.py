@@ -127,8 +127,7 @@ class Delivery:
         assert self._queue is not None
         groups = split(readers, self._plan.size)
         shards = [
-            Shard(address, message, group, index, len(groups))
-            for index, group in enumerate(groups)
+            Shard(address, message, group, index, len(groups)) for index, group in enumerate(groups)
         ]
         left = self._queue.hand_off(shards)
         self._metrics.count("ShardsQueued", len(shards) - len(left))
