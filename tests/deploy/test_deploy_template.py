@@ -376,3 +376,123 @@ def test_outputs_name_everything_the_deploy_needs(cfn_template: dict[str, Any]) 
         {"WebSocketApi": "abc123", "AWS::Region": REGION, "StageName": "prod"},
     )
     assert ws_url == f"wss://abc123.execute-api.{REGION}.amazonaws.com/prod"
+
+
+# --- fan-out of large rooms ---------------------------------------------------------------------
+
+
+def _role_statements(cfn_template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    props = cfn_template["Resources"][role]["Properties"]
+    return [s for policy in props["Policies"] for s in _statements(policy["PolicyDocument"])]
+
+
+def test_delivery_queue_is_fifo_deduplicated_with_a_fifo_dead_letter_queue(
+    cfn_template: dict[str, Any],
+) -> None:
+    """Deduplication keeps a resent shard from being delivered twice; failures end in a DLQ."""
+    resources = cfn_template["Resources"]
+    queue = resources["DeliveryQueue"]["Properties"]
+    dlq = resources["DeliveryDeadLetterQueue"]["Properties"]
+    assert queue["FifoQueue"] is True
+    assert dlq["FifoQueue"] is True  # a FIFO queue's dead letters must be FIFO too
+    assert queue["ContentBasedDeduplication"] is False  # ids come from the message and shard
+    assert (queue["DeduplicationScope"], queue["FifoThroughputLimit"]) == (
+        "messageGroup",
+        "perMessageGroupId",
+    )
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["DeliveryDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    assert queue["SqsManagedSseEnabled"] is True
+    assert dlq["SqsManagedSseEnabled"] is True
+    assert dlq["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
+
+
+def test_delivery_function_takes_one_shard_at_a_time_with_partial_failures(
+    cfn_template: dict[str, Any],
+) -> None:
+    resources = cfn_template["Resources"]
+    [(_, mapping)] = of_type(cfn_template, "AWS::Lambda::EventSourceMapping").items()
+    props = mapping["Properties"]
+    assert props["EventSourceArn"] == {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+    assert props["FunctionName"] == {"Ref": "DeliveryFunction"}
+    assert props["BatchSize"] == 1
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 2 <= props["ScalingConfig"]["MaximumConcurrency"] <= 1000
+    function = resources["DeliveryFunction"]["Properties"]
+    assert function["Handler"] == "positive_chat.delivery_app.lambda_handler"
+    # Lambda's rule for SQS sources: visibility timeout at least six times the function's.
+    assert resources["DeliveryQueue"]["Properties"]["VisibilityTimeout"] >= 6 * function["Timeout"]
+    assert function["Architectures"] == ["arm64"]
+    assert function["TracingConfig"] == {"Mode": "Active"}
+
+
+def test_chat_function_may_only_send_to_the_delivery_queue(cfn_template: dict[str, Any]) -> None:
+    sqs = [
+        s
+        for s in _role_statements(cfn_template, "ChatFunctionRole")
+        if any(a.startswith("sqs:") for a in _as_list(s["Action"]))
+    ]
+    assert [(s["Action"], s["Resource"]) for s in sqs] == [
+        (["sqs:SendMessage"], {"Fn::GetAtt": ["DeliveryQueue", "Arn"]})
+    ]
+    env = cfn_template["Resources"]["ChatFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["DELIVERY_QUEUE_URL"] == {"Ref": "DeliveryQueue"}
+    assert int(env["FANOUT_SHARD_THRESHOLD"]) < int(env["FANOUT_SHARD_SIZE"]) * 2
+
+
+def test_delivery_function_role_is_least_privilege(cfn_template: dict[str, Any]) -> None:
+    """Its own role: the queue, deleting connections and POSTing to this stage, nothing else
+    (SAM's role for an SQS event would carry a managed policy over every queue)."""
+    resources = cfn_template["Resources"]
+    assert resources["DeliveryFunction"]["Properties"]["Role"] == {
+        "Fn::GetAtt": ["DeliveryFunctionRole", "Arn"]
+    }
+    role = resources["DeliveryFunctionRole"]["Properties"]
+    assert {arn["Fn::Sub"].rsplit("/", 1)[-1] for arn in role["ManagedPolicyArns"]} == {
+        "AWSLambdaBasicExecutionRole",
+        "AWSXrayWriteOnlyAccess",
+    }
+    grants = {
+        action: statement["Resource"]
+        for statement in _role_statements(cfn_template, "DeliveryFunctionRole")
+        for action in _as_list(statement["Action"])
+    }
+    queue = {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+    assert grants.pop("sqs:ReceiveMessage") == queue
+    assert grants.pop("sqs:DeleteMessage") == queue
+    assert grants.pop("sqs:GetQueueAttributes") == queue
+    assert grants.pop("sqs:SendMessage") == queue
+    assert grants.pop("dynamodb:DeleteItem") == {"Fn::GetAtt": ["ConnectionsTable", "Arn"]}
+    post = grants.pop("execute-api:ManageConnections")["Fn::Sub"]
+    assert post.endswith(":${WebSocketApi}/${StageName}/POST/@connections/*")
+    assert grants == {}
+
+
+def test_delivery_alarms_watch_dead_letters_lag_and_errors(cfn_template: dict[str, Any]) -> None:
+    resources = cfn_template["Resources"]
+
+    def watched(alarm: str) -> tuple[str, str, Any]:
+        props = resources[alarm]["Properties"]
+        return props["Namespace"], props["MetricName"], props["Dimensions"][0]["Value"]
+
+    assert watched("DeliveryDeadLettersAlarm") == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        {"Fn::GetAtt": ["DeliveryDeadLetterQueue", "QueueName"]},
+    )
+    assert watched("DeliveryLagAlarm") == (
+        "AWS/SQS",
+        "ApproximateAgeOfOldestMessage",
+        {"Fn::GetAtt": ["DeliveryQueue", "QueueName"]},
+    )
+    assert watched("DeliveryFunctionErrorsAlarm") == (
+        "AWS/Lambda",
+        "Errors",
+        {"Ref": "DeliveryFunction"},
+    )
+    for alarm in ("DeliveryDeadLettersAlarm", "DeliveryLagAlarm", "DeliveryFunctionErrorsAlarm"):
+        assert resources[alarm]["Properties"]["AlarmActions"] == {
+            "Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]
+        }
