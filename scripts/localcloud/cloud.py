@@ -2,11 +2,12 @@
 
 This module owns composition only: it starts DynamoDB (moto, persisted in the data folder), the
 language services (offline Comprehend/Translate, or real AWS on request), SSM Parameter Store
-(moto, holding the moderator secret as a SecureString), the API Gateway
-WebSocket emulator that runs the Lambda named in the template, and the rendered frontend served
-from the gateway's port. Each piece owns its own behaviour; this module wires their endpoints
-together through the standard ``AWS_ENDPOINT_URL_*`` variables, exactly as the Lambda sees them
-in AWS (the handler has no "if local" branch).
+(moto, holding the moderator secret as a SecureString) and SQS (the same moto server, with every
+queue of the template), the API Gateway WebSocket emulator that runs the Lambda named in the
+template, the functions the template's SQS events trigger (``localcloud.sqs_events``), and the
+rendered frontend served from the gateway's port. Each piece owns its own behaviour; this module
+wires their endpoints together through the standard ``AWS_ENDPOINT_URL_*`` variables, exactly as
+the functions see them in AWS (no handler has an "if local" branch).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.language.operations import LOCAL_SENTIMENT_LANGUAGES
+from localcloud.queues import QueueInfo, create_queues, queue_refs, sqs_event_sources
 from localcloud.template import (
     DEFAULT_TEMPLATE,
     StageThrottle,
@@ -40,6 +42,7 @@ LOG = logging.getLogger("localcloud")
 REGION = "us-east-1"
 ACCOUNT_ID = "000000000000"
 API_ID = "localapi01"
+STACK_NAME = "positive-chat-local"
 
 
 class MissingCredentialsError(RuntimeError):
@@ -78,6 +81,7 @@ class CloudUrls:
     data_dir: str | None
     ssm: str | None = None
     lambda_api: str | None = None  # the Lambda Invoke API (localcloud.lambda_api)
+    sqs: str | None = None  # the SQS endpoint (moto, the same server as SSM)
 
     def to_json(self) -> str:
         """The URLs as one JSON object."""
@@ -93,6 +97,7 @@ class LocalCloud:
         self._language: Any = None
         self._ssm: Any = None
         self._gateway: Any = None
+        self._triggers: Any = None
         self._lambda_api: Any = None
         self._site_dir: Path | None = None
         self.urls: CloudUrls | None = None
@@ -129,9 +134,15 @@ class LocalCloud:
 
         ssm_url = await loop.run_in_executor(None, self._start_ssm, template)
         LOG.info("SSM Parameter Store (moderator secret) ready at %s", ssm_url)
+        refs = self._refs(template)
+        queues = await loop.run_in_executor(None, self._create_queues, template, refs, ssm_url)
+        refs.update(queue_refs(queues))
+        if queues:
+            LOG.info("SQS ready at %s: %s", ssm_url, ", ".join(q.name for q in queues.values()))
 
-        env = self._function_environment(template, dynamodb_url, language_url)
-        env["AWS_ENDPOINT_URL_SSM"] = ssm_url
+        endpoints = self._endpoint_environment(dynamodb_url, language_url, ssm_url)
+        chat_function = next(iter(sorted(set(websocket_api(template).routes.values()))))
+        env = self._function_environment(template, chat_function, refs, endpoints)
         self._site_dir = self._prepare_site_dir()
         self._gateway = Gateway(
             template_path=settings.template_path,
@@ -146,6 +157,7 @@ class LocalCloud:
             throttle=settings.stage_throttle,
         )
         await self._gateway.start()
+        await self._start_triggers(template, queues, refs, endpoints)
         lambda_url = await self._start_lambda_api(template, env)
         await loop.run_in_executor(None, self._render_site, self._gateway.ws_url)
 
@@ -158,20 +170,73 @@ class LocalCloud:
             data_dir=str(settings.data_dir) if settings.data_dir else None,
             ssm=ssm_url,
             lambda_api=lambda_url,
+            sqs=ssm_url,
         )
         return self.urls
+
+    def _create_queues(
+        self, template: dict[str, Any], refs: dict[str, Any], url: str
+    ) -> dict[str, QueueInfo]:
+        """Every queue of the template, in the local SQS (moto's server, beside SSM)."""
+        if not any(r.get("Type") == "AWS::SQS::Queue" for r in template["Resources"].values()):
+            return {}
+        import boto3
+
+        client = boto3.client(
+            "sqs", endpoint_url=url, region_name=REGION, aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - the local endpoint ignores it
+        )
+        return create_queues(template, refs, client, stack_name=STACK_NAME)
+
+    async def _start_triggers(
+        self, template: dict[str, Any], queues: dict[str, QueueInfo], refs: dict[str, Any],
+        endpoints: dict[str, str],
+    ) -> None:
+        """Run the functions the template's SQS events trigger, each with its own variables."""
+        events = sqs_event_sources(template)
+        if not events:
+            return
+        from localcloud.sqs_events import QueueTriggers
+
+        endpoints = {
+            **endpoints,
+            "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": self._gateway.connections_url,
+        }
+        self._triggers = QueueTriggers(
+            template=template,
+            template_dir=self.settings.template_path.parent,
+            events=events,
+            queues=queues,
+            function_env={
+                e.function_id: self._function_environment(template, e.function_id, refs,
+                                                          endpoints)
+                for e in events
+            },
+            sqs_url=endpoints["AWS_ENDPOINT_URL_SQS"],
+            region=REGION,
+            account_id=ACCOUNT_ID,
+            workers=self._gateway.workers,
+        )
+        await self._triggers.start()
 
     async def _start_lambda_api(self, template: dict[str, Any], env: dict[str, str]) -> str:
         """The Lambda Invoke API for the gateway's functions, signed with their credentials."""
         from localcloud.lambda_api import LambdaApi
 
-        gateway = self._gateway
+        gateway, triggers = self._gateway, self._triggers
+        queue_functions = set(triggers.functions) if triggers is not None else set()
         aliases = {
             fid: str(template["Resources"][fid]["Properties"].get("AutoPublishAlias", ""))
-            for fid in gateway.functions
+            for fid in [*gateway.functions, *sorted(queue_functions)]
         }
+
+        async def invoke(function: str, event: dict[str, Any]) -> Any:
+            if function in queue_functions:
+                return await triggers.invoke_function(function, event)
+            return await gateway.invoke_function(function, event)
+
         self._lambda_api = LambdaApi(
-            gateway.invoke_function,
+            invoke,
             aliases,
             credentials=(env.get("AWS_ACCESS_KEY_ID", "local"),
                          env.get("AWS_SECRET_ACCESS_KEY", "local")),
@@ -181,7 +246,7 @@ class LocalCloud:
         return str(await self._lambda_api.start())
 
     def _start_ssm(self, template: dict[str, Any]) -> str:
-        """moto's server for SSM, with the moderator secret stored as a SecureString.
+        """moto's server for SSM (and SQS), with the moderator secret stored as a SecureString.
 
         The Lambda reads it exactly as in AWS (GetParameter, WithDecryption) at the URL it is
         given in ``AWS_ENDPOINT_URL_SSM``; nothing here is persisted: the secret comes from the
@@ -215,6 +280,9 @@ class LocalCloud:
         if self._lambda_api is not None:
             await self._lambda_api.stop()
             self._lambda_api = None
+        if self._triggers is not None:  # before the gateway: a delivery in flight can post
+            await self._triggers.stop()
+            self._triggers = None
         if self._gateway is not None:
             await self._gateway.stop()
             self._gateway = None
@@ -230,14 +298,8 @@ class LocalCloud:
         if self._site_dir is not None and self.settings.data_dir is None:
             shutil.rmtree(self._site_dir, ignore_errors=True)
 
-    def _function_environment(
-        self, template: dict[str, Any], dynamodb_url: str, language_url: str | None
-    ) -> dict[str, str]:
-        # The function behind the WebSocket API (the template has others: deployment hooks).
-        chat_function = next(iter(sorted(set(websocket_api(template).routes.values()))))
-        spec = function_spec(
-            template, chat_function, template_dir=self.settings.template_path.parent
-        )
+    def _refs(self, template: dict[str, Any]) -> dict[str, Any]:
+        """What the template's intrinsics resolve to locally (queues are added once created)."""
         refs: dict[str, Any] = dict(self._dynamodb.table_names)
         # Template parameters keep their defaults locally (the stage is set below).
         refs.update(
@@ -252,20 +314,36 @@ class LocalCloud:
                 "AWS::Region": REGION,
                 "AWS::AccountId": ACCOUNT_ID,
                 "AWS::Partition": "aws",
-                "AWS::StackName": "positive-chat-local",
+                "AWS::StackName": STACK_NAME,
                 "StageName": self.settings.stage,
             }
         )
+        return refs
+
+    def _function_environment(
+        self, template: dict[str, Any], function_id: str, refs: dict[str, Any],
+        endpoints: dict[str, str],
+    ) -> dict[str, str]:
+        """A function's variables from the template, then the local endpoints, then --env."""
+        spec = function_spec(template, function_id, template_dir=self.settings.template_path.parent)
         env = spec.resolved_environment(refs)
-        env.update(
-            {
-                "AWS_REGION": REGION,
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_url,
-                # No X-Ray daemon here; Powertools would otherwise try to reach one.
-                "POWERTOOLS_TRACE_DISABLED": "true",
-            }
-        )
+        env.update(endpoints)
+        env.update(dict(self.settings.extra_env))
+        return env
+
+    def _endpoint_environment(
+        self, dynamodb_url: str, language_url: str | None, moto_url: str
+    ) -> dict[str, str]:
+        """What every local function gets besides its own variables: endpoints, credentials."""
+        env = {
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_url,
+            "AWS_ENDPOINT_URL_SSM": moto_url,
+            "AWS_ENDPOINT_URL_SQS": moto_url,
+            # No X-Ray daemon here; Powertools would otherwise try to reach one.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
         if language_url is not None:
             env["AWS_ENDPOINT_URL_COMPREHEND"] = language_url
             env["AWS_ENDPOINT_URL_TRANSLATE"] = language_url
@@ -276,13 +354,12 @@ class LocalCloud:
             env["AWS_ACCESS_KEY_ID"] = "local"
             env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - not a secret
         else:
-            # Real Comprehend/Translate: pass the developer's credentials through; DynamoDB
-            # and @connections stay local (their endpoints are set explicitly).
+            # Real Comprehend/Translate: pass the developer's credentials through; DynamoDB,
+            # SSM, SQS and @connections stay local (their endpoints are set explicitly).
             for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                         "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
                 if key in os.environ:
                     env[key] = os.environ[key]
-        env.update(dict(self.settings.extra_env))
         return env
 
     def _prepare_site_dir(self) -> Path:

@@ -43,6 +43,7 @@ __all__ = [
     "forward_child_log",
     "human_record",
     "invocation_line",
+    "queue_invocation_line",
     "selection_value",
     "terminal_safe",
 ]
@@ -263,5 +264,39 @@ def invocation_line(
         )
     cold = f"  cold start (init {result.init_ms:.0f} ms)" if result.init_ms is not None else ""
     text = (f"{route:<11} {connection_id[:8]:<8}  {action or '':<10} "
+            f"{result.duration_ms:6.0f} ms  {outcome}{cold}")
+    return level, text, {"file_only": file_only}
+
+
+def queue_invocation_line(
+    function: str,
+    first_message_id: str,
+    records: int,
+    failed: int | None,
+    result: InvocationResult,
+) -> tuple[int, str, dict[str, bool]]:
+    """The level, text and ``extra`` of the line of one invocation by an SQS event source.
+
+    The function, the first message id's first 8 characters, the batch size, the duration, the
+    result (how many records failed and stay on the queue, ``failed`` None meaning an invalid
+    partial batch response: all of them) and whether it was a cold start.
+    """
+    level, file_only = logging.INFO, False
+    if not result.ok:
+        error = result.error or {}
+        kind = str(error.get("errorType"))
+        level, outcome, file_only = _QUIET_ERRORS.get(
+            kind, (logging.ERROR, f"error {kind}: {error.get('errorMessage')}", False)
+        )
+        outcome += ": the batch stays on the queue"
+    elif failed is None:
+        level, outcome = logging.WARNING, "invalid batch response: the batch stays on the queue"
+    elif failed:
+        level, outcome = logging.WARNING, f"{failed} of {records} failed: they stay on the queue"
+    else:
+        outcome = "ok"
+    cold = f"  cold start (init {result.init_ms:.0f} ms)" if result.init_ms is not None else ""
+    batch = f"{records} message{'s' if records != 1 else ''}"
+    text = (f"{function:<16} {first_message_id[:8]:<8}  {batch:<11} "
             f"{result.duration_ms:6.0f} ms  {outcome}{cold}")
     return level, text, {"file_only": file_only}
