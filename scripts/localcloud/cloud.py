@@ -119,23 +119,14 @@ class LocalCloud:
         dynamodb_url: str = await loop.run_in_executor(None, self._dynamodb.start)
         LOG.info("DynamoDB ready at %s (data: %s)", dynamodb_url, ddb_dir or "in memory")
 
-        language_url: str | None = None
-        if settings.real_aws:
-            _require_aws_credentials()
-            LOG.info("Comprehend and Translate: real AWS (%s)", REGION)
-        else:
-            from localcloud.language import LanguageServices
-
-            self._language = LanguageServices(
-                host=settings.host, log_to=logging.getLogger("localcloud.language")
-            )
-            language_url = await loop.run_in_executor(None, self._language.start)
-            LOG.info("Comprehend/Translate (offline) ready at %s", language_url)
-
-        ssm_url = await loop.run_in_executor(None, self._start_ssm, template)
-        LOG.info("SSM Parameter Store (moderator secret) ready at %s", ssm_url)
+        # moto's SSM and SQS start while the language services do (each takes a second or two).
         refs = self._refs(template)
-        queues = await loop.run_in_executor(None, self._create_queues, template, refs, ssm_url)
+        moto = loop.run_in_executor(None, self._start_moto, template, refs)
+        try:
+            language_url = await self._start_language()
+        finally:
+            ssm_url, queues = await moto
+        LOG.info("SSM Parameter Store (moderator secret) ready at %s", ssm_url)
         refs.update(queue_refs(queues))
         if queues:
             LOG.info("SQS ready at %s: %s", ssm_url, ", ".join(q.name for q in queues.values()))
@@ -173,6 +164,28 @@ class LocalCloud:
             sqs=ssm_url,
         )
         return self.urls
+
+    async def _start_language(self) -> str | None:
+        """Offline Comprehend/Translate (their URL), or a check that real AWS can be reached."""
+        if self.settings.real_aws:
+            _require_aws_credentials()
+            LOG.info("Comprehend and Translate: real AWS (%s)", REGION)
+            return None
+        from localcloud.language import LanguageServices
+
+        self._language = LanguageServices(
+            host=self.settings.host, log_to=logging.getLogger("localcloud.language")
+        )
+        url: str = await asyncio.get_running_loop().run_in_executor(None, self._language.start)
+        LOG.info("Comprehend/Translate (offline) ready at %s", url)
+        return url
+
+    def _start_moto(
+        self, template: dict[str, Any], refs: dict[str, Any]
+    ) -> tuple[str, dict[str, QueueInfo]]:
+        """moto's server with the moderator secret and every queue of the template."""
+        url = self._start_ssm(template)
+        return url, self._create_queues(template, refs, url)
 
     def _create_queues(
         self, template: dict[str, Any], refs: dict[str, Any], url: str

@@ -97,6 +97,25 @@ def test_invocation_line_says_route_connection_action_duration_result_and_cold_s
     assert (level, extra) == (logging.INFO, {"file_only": True})
 
 
+def test_queue_invocation_line_says_function_message_batch_duration_and_failures() -> None:
+    level, text, extra = logs.queue_invocation_line(
+        "DeliveryFunction", "059f36b4-87a3", 1, 0, _result(True, init_ms=80.2)
+    )
+    assert (level, extra) == (logging.INFO, {"file_only": False})
+    assert re.fullmatch(r"DeliveryFunction 059f36b4  1 message +12 ms  ok  cold start "
+                        r"\(init 80 ms\)", text), text
+    level, text, _ = logs.queue_invocation_line("Probe", "m", 3, 1, _result(True))
+    assert level == logging.WARNING
+    assert re.search(r"  3 messages +12 ms  1 of 3 failed: they stay on the queue$", text), text
+    level, text, _ = logs.queue_invocation_line("Probe", "m", 2, None, _result(True))
+    assert (level, text.endswith("invalid batch response: the batch stays on the queue")) == (
+        logging.WARNING, True)
+    error = {"errorType": "Runtime.ExitError", "errorMessage": "Runtime exited"}
+    level, text, _ = logs.queue_invocation_line("Probe", "m", 1, None, _result(False, error=error))
+    assert level == logging.ERROR
+    assert text.endswith("error Runtime.ExitError: Runtime exited: the batch stays on the queue")
+
+
 def test_selection_value_is_the_plain_action_or_nothing() -> None:
     path = ("action",)
     assert logs.selection_value('{"action": "message", "text": "hi"}', path) == "message"
