@@ -26,6 +26,10 @@ Parity notes (what Lambda does, and what happens here):
   up to 250 ms: moto's long poll on a FIFO queue spins on a CPU while a message group is in
   flight, and keeps withholding that group for the rest of the poll after its messages are
   deleted (moto 5.2).
+- FIFO deduplication is moto's: it compares a message with those still on the queue only (SQS:
+  every message of the last 5 minutes, deleted or not) and across the whole queue even with
+  ``DeduplicationScope: messageGroup`` (SQS: within the group). A send retried after the first
+  copy was consumed is delivered again here; one reusing an id in another group is dropped.
 - ``BatchSize`` above 10 (SQS's most per receive) is one receive of 10;
   ``MaximumBatchingWindowInSeconds`` is not waited for.
 - Stop: polling stops at once; batches in flight get up to the function's timeout (10 s at
