@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from tests.conftest import RunningCloud
 
 HANDLERS = Path(__file__).parent / "handlers"
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 
 TEMPLATE = """\
@@ -433,3 +434,49 @@ def test_real_template_runs_the_delivery_queue_and_function(local_cloud: Running
     ), timeout=30) as response:
         assert response.status == 200
         assert response.headers["X-Amz-Executed-Version"] == "1"
+
+
+def test_local_cloud_delivers_the_delivery_queue_to_its_function(
+    start_local_cloud: Callable[..., RunningCloud], tmp_path: Path,
+) -> None:
+    """`python -m localcloud` on the project's template, with the delivery function's code
+    swapped for the probe: a message sent to the delivery queue reaches it, with the variables
+    the template gives it and the local endpoints, and is deleted."""
+    text = (ROOT / "template.yaml").read_text("utf-8")
+    delivery = "      CodeUri: backend/\n      Handler: positive_chat.delivery_app.lambda_handler\n"
+    assert text.count(delivery) == 1
+    path = tmp_path / "template.yaml"
+    path.write_text(text.replace(delivery, f"      CodeUri: {HANDLERS}\n"
+                                           "      Handler: queue_probe.handler\n"), "utf-8")
+    log = tmp_path / "probe.log"
+    cloud = start_local_cloud("--template", str(path), "--ephemeral",
+                              "--env", f"PROBE_LOG={log}")
+    client = boto3.client("sqs", endpoint_url=cloud.urls["sqs"], region_name=REGION,
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    url = client.get_queue_url(QueueName="positive-chat-local-DeliveryQueue.fifo")["QueueUrl"]
+    sent = client.send_message(QueueUrl=url, MessageBody='{"op": "ok"}', MessageGroupId="room",
+                               MessageDeduplicationId="message-1-shard-0")
+    deadline = time.monotonic() + 30
+    while not log.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [invocation] = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
+    [record] = invocation["event"]["Records"]
+    assert record["messageId"] == sent["MessageId"]
+    assert record["attributes"]["MessageDeduplicationId"] == "message-1-shard-0"
+    env = invocation["env"]
+    assert env["DELIVERY_QUEUE_URL"] == url
+    assert env["CONNECTIONS_TABLE"]  # a table of the local DynamoDB, resolved from !Ref
+    assert env["AWS_ENDPOINT_URL_SQS"] == cloud.urls["sqs"]
+    assert env["AWS_ENDPOINT_URL_DYNAMODB"] == cloud.urls["dynamodb"]
+    assert env["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"] == cloud.urls["connections"]
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == "DeliveryFunction"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "1024"
+    assert (env["POWERTOOLS_TRACE_DISABLED"], env["AWS_ACCESS_KEY_ID"]) == ("true", "local")
+    while time.monotonic() < deadline:
+        counts = client.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+        if set(counts["Attributes"].values()) == {"0"}:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the message was not deleted: {counts}")
