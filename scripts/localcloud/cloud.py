@@ -183,23 +183,17 @@ class LocalCloud:
     def _start_moto(
         self, template: dict[str, Any], refs: dict[str, Any]
     ) -> tuple[str, dict[str, QueueInfo]]:
-        """moto's server with the moderator secret and every queue of the template."""
+        """moto's server with the moderator secret (SSM) and every queue of the template (SQS)."""
         url = self._start_ssm(template)
-        return url, self._create_queues(template, refs, url)
-
-    def _create_queues(
-        self, template: dict[str, Any], refs: dict[str, Any], url: str
-    ) -> dict[str, QueueInfo]:
-        """Every queue of the template, in the local SQS (moto's server, beside SSM)."""
         if not any(r.get("Type") == "AWS::SQS::Queue" for r in template["Resources"].values()):
-            return {}
+            return url, {}
         import boto3
 
         client = boto3.client(
             "sqs", endpoint_url=url, region_name=REGION, aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 - the local endpoint ignores it
         )
-        return create_queues(template, refs, client, stack_name=STACK_NAME)
+        return url, create_queues(template, refs, client, stack_name=STACK_NAME)
 
     async def _start_triggers(
         self, template: dict[str, Any], queues: dict[str, QueueInfo], refs: dict[str, Any],
@@ -441,11 +435,19 @@ def _guarded_moto_server(host: str) -> Any:
 
     from localcloud.guard import guard_wsgi
 
+    class QuietPolls(MotoRequestHandler):
+        """No access line for a successful ReceiveMessage: the pollers make several a second."""
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            polled = self.headers.get("X-Amz-Target") == "AmazonSQS.ReceiveMessage"
+            if not (polled and str(code) == "200"):
+                super().log_request(code, size)
+
     class GuardedMotoServer(ThreadedMotoServer):
         def _server_entry(self) -> None:  # moto's own, with the app wrapped
             app = guard_wsgi(DomainDispatcherApplication(create_backend_app))
             self._server = make_server(
-                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+                self._ip_address, self._port, app, True, request_handler=QuietPolls
             )
             self._server_ready_event.set()
             self._server.serve_forever()
