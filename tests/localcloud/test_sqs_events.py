@@ -406,7 +406,8 @@ def test_sqs_event_and_batch_failures_units() -> None:
 
 def test_real_template_runs_the_delivery_queue_and_function(local_cloud: RunningCloud) -> None:
     """`python -m localcloud` creates the delivery queues as the template says and serves the
-    delivery function (its module need not exist: nothing imports it before an invocation)."""
+    delivery function through the Invoke API (its module is imported at the first invocation,
+    not at the start)."""
     client = boto3.client("sqs", endpoint_url=local_cloud.urls["sqs"], region_name=REGION,
                           aws_access_key_id="local", aws_secret_access_key="local")
     urls = client.list_queues(QueueNamePrefix="positive-chat-local-")["QueueUrls"]
@@ -416,15 +417,21 @@ def test_real_template_runs_the_delivery_queue_and_function(local_cloud: Running
     dead = client.get_queue_attributes(
         QueueUrl=names["positive-chat-local-DeliveryDeadLetterQueue.fifo"],
         AttributeNames=["All"])["Attributes"]
+    resources = load_template(ROOT / "template.yaml")["Resources"]
+    wanted = resources["DeliveryQueue"]["Properties"]
     assert queue["FifoQueue"] == "true"
-    assert queue["DeduplicationScope"] == "messageGroup"
-    assert queue["FifoThroughputLimit"] == "perMessageGroupId"
+    assert queue["DeduplicationScope"] == wanted["DeduplicationScope"] == "messageGroup"
+    assert queue["FifoThroughputLimit"] == wanted["FifoThroughputLimit"] == "perMessageGroupId"
     assert queue["ContentBasedDeduplication"] == "false"
-    assert (queue["VisibilityTimeout"], queue["MessageRetentionPeriod"]) == ("360", "900")
-    assert json.loads(queue["RedrivePolicy"]) == {"deadLetterTargetArn": dead["QueueArn"],
-                                                  "maxReceiveCount": 3}
+    assert queue["VisibilityTimeout"] == str(wanted["VisibilityTimeout"])
+    assert queue["MessageRetentionPeriod"] == str(wanted["MessageRetentionPeriod"])
+    assert json.loads(queue["RedrivePolicy"]) == {
+        "deadLetterTargetArn": dead["QueueArn"],
+        "maxReceiveCount": wanted["RedrivePolicy"]["maxReceiveCount"],
+    }
     assert dead["FifoQueue"] == "true"
-    assert dead["MessageRetentionPeriod"] == "1209600"
+    assert dead["MessageRetentionPeriod"] == str(
+        resources["DeliveryDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"])
     # The Lambda Invoke API knows the delivery function (an empty batch: nothing to deliver).
     url = f"{local_cloud.urls['lambda_api']}/2015-03-31/functions/DeliveryFunction/invocations"
     request = AWSRequest(method="POST", url=url, data=b'{"Records": []}')
