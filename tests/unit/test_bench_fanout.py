@@ -68,7 +68,7 @@ def test_the_command_prints_every_table(capsys: Any) -> None:
         "--sizes", "20", "--threshold", "5", "--shard-size", "5", "--rtt-ms", "1",
         "--sqs-rtt-ms", "1", "--queue-ms", "5", "--workers", "4", "--crossover", "12",
         "--shard-sizes", "10", "--delivery-memories", "1769", "--handoff-readers", "5",
-        "--handoff-shards", "12", "--handoff-rounds", "2",
+        "--handoff-shards", "12", "--handoff-rounds", "2", "--read-sizes", "7000",
     ]) == 0
     out = capsys.readouterr().out
     assert "| 20 | direct | 0 |" in out
@@ -80,3 +80,4 @@ def test_the_command_prints_every_table(capsys: Any) -> None:
     assert "| SQS SendMessageBatch |" in out
     assert "| Lambda Invoke (Event) |" in out
     assert "SQS: 2 SendMessageBatch calls" in out  # 12 shards: 10 + 2
+    assert "| 7,000 | 2 |" in out  # the room read in two Query pages, every reader found

@@ -28,7 +28,14 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from operations.bench.fanout_rig import CPU_MB, rig
-from operations.bench.fanout_runs import Assumptions, Run, handoff_cpu, run_direct, run_sharded
+from operations.bench.fanout_runs import (
+    Assumptions,
+    Run,
+    handoff_cpu,
+    read_room,
+    run_direct,
+    run_sharded,
+)
 from operations.bench.suite import machine
 
 __all__ = ["main", "parse", "render", "run"]
@@ -51,6 +58,10 @@ def _row(run: Run, a: Assumptions, note: str = "") -> dict[str, Any]:
         "usd_per_1000": run.cost(a) * 1000,
         "cpu_us_per_reader": run.cpu_us_per_reader(),
         "chat_cpu_share": run.chat_cpu / run.chat_s if run.chat_s else 0.0,
+        "delivery_cpu_share": (
+            sum(s.cpu for s in run.shards) / sum(s.duration for s in run.shards)
+            if run.shards else 0.0
+        ),
         "once": run.posted_once,
         "assumptions": asdict(a),
     }
@@ -102,6 +113,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             handoff_cpu(bench, readers, args.handoff_shards, args.handoff_rounds)
             for readers in (args.handoff_readers if args.handoff_rounds > 0 else [])
         ]
+        result["read_room"] = [read_room(bench, n) for n in args.read_sizes]
     result["load_after"] = machine().rsplit("load average ", 1)[1]
     return result
 
@@ -109,15 +121,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def _table(rows: list[dict[str, Any]], first: str = "") -> list[str]:
     lines = [
         f"| {first or 'readers'} | path | shards | chat fn s | last reader s | p50 s | p99 s "
-        "| GB-s | Lambda $ / 1,000 msgs | CPU µs/reader | once |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| GB-s | Lambda $ / 1,000 msgs | CPU µs/reader | vCPU used: chat / delivery | once |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rows:
         key = r[first] if first else f"{r['readers']:,}"
         lines.append(
             f"| {key} | {r['path']} | {r['shards']} | {r['chat_s']:.2f} | {r['last_s']:.2f} "
             f"| {r['p50_s']:.2f} | {r['p99_s']:.2f} | {r['gb_s']:.2f} | {r['usd_per_1000']:.3f} "
-            f"| {r['cpu_us_per_reader']:,.0f} | {'yes' if r['once'] else '**NO**'} |"
+            f"| {r['cpu_us_per_reader']:,.0f} "
+            f"| {r['chat_cpu_share']:.2f} / {r['delivery_cpu_share']:.2f} "
+            f"| {'yes' if r['once'] else '**NO**'} |"
         )
     return lines
 
@@ -146,6 +160,22 @@ def render(result: dict[str, Any]) -> str:
     for key, title, first in sections:
         if result.get(key):
             lines += ["", title, "", *_table(result[key], first)]
+    if result.get("read_room"):
+        lines += [
+            "",
+            "Reading the room (DynamoConnectionStore.in_room, every ByRoom page, client CPU at a "
+            "full core; the endpoint answers each page after the SendMessageBatch RTT):",
+            "",
+            "| readers | pages | client CPU s | CPU µs/item | wall s | CPU s at the chat "
+            "function's share |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        for q in result["read_room"]:
+            lines.append(
+                f"| {q['readers']:,} | {q['pages']} | {q['cpu_s']:.2f} | "
+                f"{q['cpu_us_per_item']:.0f} | {q['wall_s']:.2f} | "
+                f"{q['cpu_s'] / (a['chat_mb'] / CPU_MB):.2f} |"
+            )
     for h in result["handoff"]:
         lines += [
             "",
@@ -188,11 +218,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
                         help="readers per shard in the hand-off CPU comparison")
     parser.add_argument("--handoff-shards", type=int, default=100)
     parser.add_argument("--handoff-rounds", type=int, default=6, help="0: skip the comparison")
+    parser.add_argument("--read-sizes", type=_ints, default=[10000, 100000],
+                        help="rooms read through DynamoConnectionStore.in_room")
     parser.add_argument("--json", action="store_true", help="print the raw result as JSON")
     args = parser.parse_args(argv)
     numbers = [*args.sizes, *args.crossover, *args.shard_sizes, *args.delivery_memories,
-               *args.handoff_readers, args.threshold, args.shard_size, args.chat_memory,
-               args.delivery_memory, args.concurrency, args.workers, args.handoff_shards]
+               *args.handoff_readers, *args.read_sizes, args.threshold, args.shard_size,
+               args.chat_memory, args.delivery_memory, args.concurrency, args.workers,
+               args.handoff_shards]
     if not args.sizes or min(numbers) < 1 or args.handoff_rounds < 0:
         parser.error("sizes, counts and memories must be positive")
     if min(args.rtt_ms, args.sqs_rtt_ms, args.queue_ms, args.cold_ms) < 0:

@@ -204,6 +204,7 @@ class Rig:
         )
         self.sqs = client("sqs", url, policy.storage_reserve)
         self.lambda_client = client("lambda", url, policy.storage_reserve)
+        self.dynamodb = client("dynamodb", url, policy.storage_reserve)
         self.pool = ThreadPoolExecutor(workers, "fanout")
         self.outbox: ConnectionsOutbox = ConnectionsOutbox(
             TimedPoster(lean, self), self.pool, render, address=ADDRESS

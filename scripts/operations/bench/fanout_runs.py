@@ -27,7 +27,15 @@ from typing import Any
 
 from operations.bench.fanout_rig import Rig, RoomConnections, message, room
 
-__all__ = ["Assumptions", "Run", "ShardRun", "handoff_cpu", "run_direct", "run_sharded"]
+__all__ = [
+    "Assumptions",
+    "Run",
+    "ShardRun",
+    "handoff_cpu",
+    "read_room",
+    "run_direct",
+    "run_sharded",
+]
 
 ARM_GB_S = 0.0000133334  # $ per GB-s, Lambda arm64, us-east-1 (AWS_FACTS.md)
 REQUEST = 0.20 / 1e6  # $ per Lambda request
@@ -218,4 +226,29 @@ def handoff_cpu(rig_: Rig, shard_readers: int, shards: int, rounds: int) -> dict
         "samples": samples,
         "median_us": medians,
         "ratio": medians["sqs"] / medians["invoke"],
+    }
+
+
+def read_room(rig_: Rig, readers: int) -> dict[str, Any]:
+    """The chat function's read of a room's readers: the product's DynamoConnectionStore.in_room
+    (Query on ByRoom, every page) against the null endpoint; client CPU at a full core."""
+    import time
+
+    from positive_chat.adapters.dynamo_connections import DynamoConnectionStore
+
+    from operations.bench.fanout_server import PAGE_ITEMS
+
+    store = DynamoConnectionStore(rig_.dynamodb, "bench-Connections")
+    store.in_room("q100")  # warm: the client's first call
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    found = store.in_room(f"q{readers}")
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    if len(found) != readers or len({c.connection_id for c in found}) != readers:
+        raise RuntimeError(f"read {len(found)} readers of {readers}")
+    return {
+        "readers": readers,
+        "pages": -(-readers // PAGE_ITEMS),
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "cpu_us_per_item": cpu / readers * 1e6,
     }

@@ -8,6 +8,9 @@ One aiohttp server on 127.0.0.1 (port 0) answers, as the services would:
   counting each connection id it was posted to;
 - SQS ``SendMessageBatch`` (AWS JSON 1.0, ``X-Amz-Target: AmazonSQS.SendMessageBatch``): every
   entry successful, with its ``MD5OfMessageBody`` (botocore checks it), after ``--sqs-rtt-ms``;
+- DynamoDB ``Query`` of the Connections table's ByRoom index, for a room named ``q{N}``: N
+  connection items shaped like the table's, ``PAGE_ITEMS`` a page (about 1 MB, DynamoDB's page
+  limit) with ``LastEvaluatedKey`` until the last, after ``--sqs-rtt-ms``;
 - Lambda ``Invoke`` (``POST /2015-03-31/functions/{name}/invocations``): 202, empty body, as an
   asynchronous (``Event``) invocation is answered, after ``--sqs-rtt-ms``.
 
@@ -27,6 +30,38 @@ from collections import Counter
 from typing import Any
 
 __all__ = ["main"]
+
+
+PAGE_ITEMS = 6500  # ~160 bytes an item (DynamoDB's item size): about 1 MB a page
+
+
+def _query_answer(body: bytes) -> dict[str, Any]:
+    """One page of a ByRoom Query for room ``q{N}`` (N readers)."""
+    query = json.loads(body)
+    room = query["ExpressionAttributeValues"][":room"]["S"]
+    total = int(room[1:])
+    start = int(query.get("ExclusiveStartKey", {}).get("connectionId", {}).get("S", "c-1")[1:]) + 1
+    end = min(total, start + PAGE_ITEMS)
+    items = [
+        {
+            "connectionId": {"S": f"c{n:014d}"},
+            "room": {"S": room},
+            "user": {"S": f"Reader{n}"},
+            "lang": {"S": ("en", "fr", "de", "es")[n % 4]},
+            "role": {"S": "user"},
+            "v": {"N": "2"},
+            "connectedAt": {"N": str(1_764_800_000_000 + n)},
+            "ttl": {"N": str(1_764_900_000 + n)},
+            "tat": {"N": str(1_764_800_000_000 + n)},
+        }
+        for n in range(start, end)
+    ]
+    answer: dict[str, Any] = {"Items": items, "Count": len(items), "ScannedCount": len(items)}
+    if end < total:
+        answer["LastEvaluatedKey"] = {
+            "connectionId": items[-1]["connectionId"], "room": {"S": room}
+        }
+    return answer
 
 
 def _batch_answer(body: bytes) -> dict[str, Any]:
@@ -65,6 +100,13 @@ async def serve(rtt: float, sqs_rtt: float) -> None:
             return web.Response(
                 status=200,
                 body=json.dumps(_batch_answer(body)).encode(),
+                headers={"Content-Type": "application/x-amz-json-1.0",
+                         "x-amzn-RequestId": str(uuid.uuid4())},
+            )
+        if target == "DynamoDB_20120810.Query":
+            return web.Response(
+                status=200,
+                body=json.dumps(_query_answer(body)).encode(),
                 headers={"Content-Type": "application/x-amz-json-1.0",
                          "x-amzn-RequestId": str(uuid.uuid4())},
             )
