@@ -194,9 +194,9 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def parse(argv: list[str]) -> argparse.Namespace:
+def parse(argv: list[str], prog: str | None = None) -> argparse.Namespace:
     """The command line (``chat-bench fanout`` takes the same flags)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", type=_ints, default=[100, 1000, 10000])
     parser.add_argument("--threshold", type=int, default=300, help="FANOUT_SHARD_THRESHOLD")
     parser.add_argument("--shard-size", type=int, default=500, help="FANOUT_SHARD_SIZE")
@@ -233,9 +233,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     """Run the benchmark and print markdown (or JSON)."""
-    args = parse(sys.argv[1:] if argv is None else argv)
+    args = parse(sys.argv[1:] if argv is None else argv, prog)
     result = run(args)
     print(json.dumps(result, indent=2) if args.json else render(result))
     return 0

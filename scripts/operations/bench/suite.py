@@ -441,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["fanout"]:  # its own flags
         from operations.bench import fanout
 
-        return fanout.main(argv[1:])
+        return fanout.main(argv[1:], prog="chat-bench fanout")
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
         "command",
