@@ -6,6 +6,7 @@
     .venv/bin/chat-bench memory        # peak RSS during the 1,000-reader fan-out
     .venv/bin/chat-bench localcloud    # the local cloud vs a bare websockets relay
     .venv/bin/chat-bench artifact      # Lambda zip size with / without py3langid
+    .venv/bin/chat-bench fanout        # large rooms: direct vs sharded (operations.bench.fanout)
 
 - handler: the real handler in process (operations.inprocess): DynamoDB on moto in process,
   Comprehend/Translate/@connections answered by fakes at botocore's ``before-send`` with FIXED
@@ -427,8 +428,20 @@ def bench_artifact(args: argparse.Namespace) -> str:
     )
 
 
+def bench_fanout(args: argparse.Namespace) -> str:
+    """The fan-out benchmark with its defaults (its own flags: chat-bench fanout --help)."""
+    from operations.bench import fanout
+
+    return fanout.render(fanout.run(fanout.parse([])))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmark(s) and print markdown."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["fanout"]:  # its own flags
+        from operations.bench import fanout
+
+        return fanout.main(argv[1:], prog="chat-bench fanout")
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
         "command",
@@ -439,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
             "memory",
             "localcloud",
             "artifact",
+            "fanout",
             "handler-child",
         ],
     )
@@ -468,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         "memory": bench_memory,
         "localcloud": bench_localcloud,
         "artifact": bench_artifact,
+        "fanout": bench_fanout,
     }
     chosen = list(commands) if args.command == "all" else [args.command]
     for name in chosen:
