@@ -11,7 +11,12 @@ can be given a fixed latency (``latency_ms``), e.g. 5 ms per PostToConnection, t
 fan-out's concurrency visible. Their answers: language from ``language_of`` (the scenario knows
 each text's language; unknown texts are English), sentiment NEGATIVE when a word of
 ``NEGATIVE_WORDS`` appears, entities = capitalised words after the first, translation =
-``[target] text``.
+``[target] text``; a PostToConnection to a connection id in ``gone`` answers 410 Gone, as
+@connections does for a closed socket.
+
+With ``delivery_queue=True`` the runtime also gets the fan-out's FIFO delivery queue (moto's SQS,
+metered): rooms above the shard threshold are handed to it in shards, and
+``Harness.deliver_queued`` plays Lambda's SQS event source for the delivery function.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
+from urllib.parse import unquote
 
 __all__ = [
     "NEGATIVE_WORDS",
@@ -79,9 +85,14 @@ class FakeLanguageServices:
     """Deterministic answers for Comprehend, Translate and @connections (``before-send``)."""
 
     def __init__(
-        self, language_of: Mapping[str, str], *, latency_ms: Mapping[str, float] | None = None
+        self,
+        language_of: Mapping[str, str],
+        *,
+        latency_ms: Mapping[str, float] | None = None,
+        gone: frozenset[str] = frozenset(),
     ) -> None:
         self.language_of = language_of
+        self.gone = gone
         self.latency = {op: ms / 1000.0 for op, ms in (latency_ms or {}).items()}
         self.frames: Counter[str] = Counter()  # posted frames by "type" (v2), for checks
         self._lock = threading.Lock()
@@ -130,6 +141,11 @@ class FakeLanguageServices:
             body = json.loads(request.body or b"{}")
         elif "/@connections/" in request.url:
             operation, body = "PostToConnection", {}
+            connection_id = unquote(request.url.rsplit("/@connections/", 1)[1])
+            if connection_id in self.gone:
+                headers = HTTPHeaders()
+                headers["x-amzn-ErrorType"] = "GoneException"
+                return AWSResponse(request.url, 410, headers, _Body(b'{"message":null}'))
             self._count_frame(request.body)
         else:
             raise ValueError(f"the fake does not answer {request.url}")
@@ -179,9 +195,12 @@ class Context:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:in-process"
     aws_request_id = "in-process"
 
+    def __init__(self, remaining_ms: int = 25_000) -> None:
+        self.remaining_ms = remaining_ms
+
     def get_remaining_time_in_millis(self) -> int:
-        """Plenty."""
-        return 25_000
+        """Plenty (the deadline the runtime computes from it at the invocation's start)."""
+        return self.remaining_ms
 
 
 @dataclass
@@ -196,6 +215,12 @@ class Harness:
     fake: FakeLanguageServices
     durations_ms: list[float] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)
+    sqs: Any = None  # the delivery queue's client (metered), with delivery_queue=True
+    queue_url: str | None = None
+    delivery_ms: list[float] = field(default_factory=list)  # delivery function invocations
+    # What each invocation's context says is left; a longer one keeps the deadline guards from
+    # refusing calls when moto, in process, is slower than the service (e.g. a 10,000-item Query).
+    remaining_ms: int = 25_000
     _seq: int = 0
 
     def invoke(self, connection_id: str, frame: Mapping[str, Any]) -> dict[str, Any]:
@@ -228,7 +253,7 @@ class Harness:
             self.meter.calls.append(incoming)
         started, cpu = time.perf_counter(), time.process_time()
         with contextlib.redirect_stdout(io.StringIO()):  # the EMF metric lines
-            result: dict[str, Any] = self.app.lambda_handler(event, Context())
+            result: dict[str, Any] = self.app.lambda_handler(event, Context(self.remaining_ms))
         self.durations_ms.append((time.perf_counter() - started) * 1000.0)
         self.cpu_ms.append((time.process_time() - cpu) * 1000.0)
         return result
@@ -262,7 +287,54 @@ class Harness:
         self.meter.reset()
         self.durations_ms.clear()
         self.cpu_ms.clear()
+        self.delivery_ms.clear()
         self.fake.frames.clear()
+
+    def deliver_queued(self, peek: Any, limit: int | None = None) -> int:
+        """Play Lambda's SQS event source (BatchSize 1) until the queue is empty, or for
+        ``limit`` invocations; return the delivery function's invocations.
+
+        Per shard: one ReceiveMessage of one message, one invocation of
+        ``positive_chat.delivery_app.lambda_handler`` (timed into ``delivery_ms``), and one
+        DeleteMessage when the record is not reported failed, all through the metered client, as
+        Lambda's pollers bill them to the queue's owner. ``peek`` is an unmetered SQS client:
+        whether shards are left is asked through it (the pollers' empty receives are not part of a
+        message's cost; the report prices them apart).
+        """
+        from positive_chat import delivery_app
+
+        invocations = 0
+        while (limit is None or invocations < limit) and _visible(peek, self.queue_url) > 0:
+            got = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=1, AttributeNames=["All"]
+            )
+            for message in got.get("Messages", []):
+                record = {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": message.get("Attributes", {}),
+                    "eventSource": "aws:sqs",
+                }
+                started = time.perf_counter()
+                with contextlib.redirect_stdout(io.StringIO()):
+                    answer = delivery_app.lambda_handler(
+                        {"Records": [record]}, Context(self.remaining_ms)
+                    )
+                self.delivery_ms.append((time.perf_counter() - started) * 1000.0)
+                invocations += 1
+                if not answer.get("batchItemFailures"):
+                    self.sqs.delete_message(
+                        QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                    )
+        return invocations
+
+
+def _visible(sqs: Any, url: str | None) -> int:
+    """Messages waiting in the queue (visible and in flight)."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return sum(int(got.get(name, 0)) for name in names)
 
 
 LEVERS = ("off", "cache", "detector", "all")
@@ -275,8 +347,11 @@ def handler_in_process(
     *,
     latency_ms: Mapping[str, float] | None = None,
     fanout_workers: int = 32,
+    delivery_queue: bool = False,
+    gone: frozenset[str] = frozenset(),
 ) -> Iterator[Harness]:
-    """moto tables, fake services, a Meter, the real handler with ``levers`` on."""
+    """moto tables, fake services, a Meter, the real handler with ``levers`` on; with
+    ``delivery_queue``, the fan-out's FIFO queue too (moto SQS, metered)."""
     if levers not in LEVERS:
         raise ValueError(f"levers must be one of {', '.join(LEVERS)}, got {levers!r}")
     in_process_environment()
@@ -298,7 +373,7 @@ def handler_in_process(
         for logical_id, spec in table_specs(load_template()).items():
             names[logical_id] = f"bench-{logical_id}"
             spec.create(dynamodb, names[logical_id])
-        fake = FakeLanguageServices(language_of, latency_ms=latency_ms)
+        fake = FakeLanguageServices(language_of, latency_ms=latency_ms, gone=gone)
         comprehend = boto3.client("comprehend", region_name=REGION)
         translate = boto3.client("translate", region_name=REGION)
         management = boto3.client(
@@ -319,6 +394,14 @@ def handler_in_process(
             (translate, "translate"),
             (management, "apigatewaymanagementapi"),
         ]
+        sqs, queue_url = None, None
+        if delivery_queue:
+            sqs = boto3.client("sqs", region_name=REGION)
+            queue_url = sqs.create_queue(
+                QueueName="bench-delivery.fifo",
+                Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
+            )["QueueUrl"]
+            metered.append((sqs, "sqs"))
         for client, service in metered:
             meter.attach(client, service)
         settings = Settings(
@@ -328,6 +411,7 @@ def handler_in_process(
             idempotency_table=names["IdempotencyTable"],
             region=REGION,
             fanout_workers=fanout_workers,
+            delivery_queue_url=queue_url,
         )
         cache = {"cache_table": names["CacheTable"], "cache_memory_entries": 4096}
         choice = {
@@ -343,6 +427,7 @@ def handler_in_process(
                 comprehend=comprehend,
                 translate=translate,
                 management_api=lambda _endpoint: management,
+                sqs=sqs,
             ),
             levers=choice,
         )
@@ -350,7 +435,7 @@ def handler_in_process(
             runtime.language.detector.load()
         app.install_runtime(runtime)
         try:
-            yield Harness(app, runtime, meter, dynamodb, names, fake)
+            yield Harness(app, runtime, meter, dynamodb, names, fake, sqs=sqs, queue_url=queue_url)
         finally:
             app.install_runtime(None)
             runtime.fanout_pool.shutdown()

@@ -17,7 +17,9 @@ from operations.costs.prices import (
     dynamodb_read_units,
     dynamodb_write_units,
     lambda_gb_seconds,
+    sqs_requests,
 )
+from operations.costs.rooms import PostModel, idle_poller
 
 
 @pytest.mark.parametrize(
@@ -89,12 +91,85 @@ def test_price_table_is_complete_and_cites_a_source() -> None:
         "lambda.request",
         "lambda.gb_second.arm64",
         "lambda.gb_second.x86_64",
+        "sqs.fifo.request",
+        "sqs.standard.request",
     }
     assert needed <= set(PRICES)
+    # SQS is not in shared/AWS_FACTS.md: its lines name AWS's own dated notice instead.
+    not_in_facts = {"sqs.fifo.request", "sqs.standard.request"}
     for key, price in PRICES.items():
         assert price.usd > 0, key
-        assert re.search(r"AWS_FACTS §\d", price.source), key
+        if key in not_in_facts:
+            assert "AWS What's New 2016-11-17" in price.source, key
+        else:
+            assert re.search(r"AWS_FACTS §\d", price.source), key
         assert price.unit, key
+    assert PRICES["sqs.fifo.request"].usd == pytest.approx(0.50 / 1_000_000)
+
+
+@pytest.mark.parametrize(
+    ("size", "requests"),
+    [(0, 1), (1, 1), (64 * 1024, 1), (64 * 1024 + 1, 2), (240 * 1024, 4), (256 * 1024, 4)],
+)
+def test_sqs_bills_each_64_kb_chunk_as_a_request(size: int, requests: int) -> None:
+    """A 256 KB payload is four requests; an empty one is still one."""
+    assert sqs_requests(size) == requests
+
+
+def test_meter_bills_sqs_requests_by_payload_chunks() -> None:
+    """SendMessageBatch by its bodies, ReceiveMessage by what it returned, DeleteMessage as 1."""
+    session = boto3.session.Session(
+        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
+    )
+    sqs = session.client("sqs")
+    meter = Meter()
+    meter.attach(sqs, "sqs")
+    fifo = "https://sqs.us-east-1.amazonaws.com/123456789012/delivery.fifo"
+    standard = "https://sqs.us-east-1.amazonaws.com/123456789012/plain"
+    stub = Stubber(sqs)
+    stub.add_response("send_message_batch", {"Successful": [], "Failed": []})
+    stub.add_response("receive_message", {"Messages": [{"Body": "x" * (70 * 1024)}]})
+    stub.add_response("receive_message", {})
+    stub.add_response("delete_message", {})
+    stub.add_response("delete_message", {})
+    stub.activate()
+
+    entries = [
+        {"Id": str(n), "MessageBody": "y" * (40 * 1024), "MessageGroupId": "g"} for n in range(3)
+    ]
+    sqs.send_message_batch(QueueUrl=fifo, Entries=entries)  # 120 KB: 2 chunks
+    sqs.receive_message(QueueUrl=fifo)  # 70 KB back: 2 chunks
+    sqs.receive_message(QueueUrl=fifo)  # empty: still 1
+    sqs.delete_message(QueueUrl=fifo, ReceiptHandle="r")
+    sqs.delete_message(QueueUrl=standard, ReceiptHandle="r")
+
+    assert meter.units() == {"sqs.fifo.request": 2 + 2 + 1 + 1, "sqs.standard.request": 1}
+    assert meter.operations() == {
+        "sqs:SendMessageBatch": 1,
+        "sqs:ReceiveMessage": 2,
+        "sqs:DeleteMessage": 2,
+    }
+
+
+def test_post_model_is_cpu_bound_at_lambda_shares_and_waits_on_round_trips_when_few() -> None:
+    """1,024 MB is 0.579 vCPU: 500 lean posts take 500 x 0.399 / 0.579 ms; 10 posts wait."""
+    model = PostModel(cpu_ms=0.399, rtt_ms=15.0, threads=32)
+    assert model.duration_ms(500, 1024) == pytest.approx(500 * 0.399 * 1769 / 1024)
+    assert model.duration_ms(10, 1024) == pytest.approx(15.0 + 0.399 * 1769 / 1024)
+    assert model.duration_ms(0, 512) == 0.0
+    # On a full vCPU (the share is capped at 1), 500 posts wait on 16 rounds of 32 round trips.
+    assert model.duration_ms(500, 3538) == pytest.approx(16 * (15.0 + 0.399))
+    # CPU-bound posting costs the same GB-s at any memory below a full vCPU.
+    gb_s_512 = lambda_gb_seconds(model.duration_ms(10_000, 512), 512)
+    gb_s_1024 = lambda_gb_seconds(model.duration_ms(10_000, 1024), 1024)
+    assert gb_s_512 == pytest.approx(gb_s_1024, rel=1e-3)
+
+
+def test_idle_poller_is_five_long_polls_of_20_s_a_month() -> None:
+    """5 pollers x 3 polls a minute x 43,200 minutes, at the FIFO price."""
+    requests, dollars = idle_poller()
+    assert requests == 5 * 3 * 60 * 24 * 30 == 648_000
+    assert dollars == pytest.approx(0.324)
 
 
 def test_item_size_counts_names_and_values() -> None:

@@ -14,6 +14,9 @@ bills, priced later with ``operations.costs.prices``:
   item, UpdateItem from the request (key + values; every item of this app is under 1 KB), plus
   one unit per write for each table named in ``gsi_tables`` (an index that holds the item).
   Reads: GetItem / Query from the items returned, halved unless ``ConsistentRead``.
+- SQS: ``sqs.fifo.request`` (a queue URL ending in ``.fifo``) or ``sqs.standard.request``, one per
+  started 64 KB chunk of the call's payload: SendMessage(Batch) from the bodies sent,
+  ReceiveMessage from the bodies received (an empty receive is 1), every other call 1.
 
 It also times each request from ``before-send`` to ``after-call`` (the network part, or a fake's
 latency, plus parsing), per thread, for the "AWS calls vs our code" split of the benchmarks.
@@ -36,6 +39,7 @@ from operations.costs.prices import (
     comprehend_units,
     dynamodb_read_units,
     dynamodb_write_units,
+    sqs_requests,
 )
 
 __all__ = ["Call", "Meter", "item_size"]
@@ -187,11 +191,16 @@ class Meter:
         elif call.operation in ("Query", "Scan"):
             size = sum(item_size(item) for item in parsed.get("Items", []))
             call.units["dynamodb.rru"] += dynamodb_read_units(size, consistent=consistent)
+        elif call.operation == "ReceiveMessage":
+            size = sum(len(str(m.get("Body", "")).encode()) for m in parsed.get("Messages", []))
+            call.units[_sqs_line(params)] += sqs_requests(size)
         self._local.call = None
 
     def _bill_request(self, call: Call, params: Mapping[str, Any]) -> None:
         operation = call.operation
-        if operation in COMPREHEND_OPERATIONS:
+        if call.service == "sqs":
+            _bill_sqs(call, params)
+        elif operation in COMPREHEND_OPERATIONS:
             call.units["comprehend.unit"] += comprehend_units(len(params.get("Text", "")))
         elif operation == "TranslateText":
             if params.get("SourceLanguageCode") != params.get("TargetLanguageCode"):
@@ -213,3 +222,22 @@ class Meter:
             if call.table in self._gsi_tables:
                 units += 1
             call.units["dynamodb.wru"] += units
+
+
+def _bill_sqs(call: Call, params: Mapping[str, Any]) -> None:
+    """SendMessage(Batch) by its bodies' 64 KB chunks; ReceiveMessage later, from its answer."""
+    if call.operation == "SendMessageBatch":
+        entries = params.get("Entries", [])
+        size = sum(len(str(e.get("MessageBody", "")).encode()) for e in entries)
+        call.units[_sqs_line(params)] += sqs_requests(size)
+    elif call.operation == "SendMessage":
+        size = len(str(params.get("MessageBody", "")).encode())
+        call.units[_sqs_line(params)] += sqs_requests(size)
+    elif call.operation != "ReceiveMessage":  # billed from its answer (_after_call)
+        call.units[_sqs_line(params)] += 1
+
+
+def _sqs_line(params: Mapping[str, Any]) -> str:
+    """The price line of an SQS call: FIFO queues' URLs end in ".fifo"."""
+    fifo = str(params.get("QueueUrl", "")).endswith(".fifo")
+    return "sqs.fifo.request" if fifo else "sqs.standard.request"

@@ -4,7 +4,8 @@ This module owns every number the cost report multiplies by, each with its sourc
 shared/AWS_FACTS.md, which gives the URLs), and the rules that turn a request into billable
 units: Comprehend's 100-character units with a 3-unit minimum per request, API Gateway's 32 KB
 message metering, Lambda's GB-seconds at 1 ms granularity, DynamoDB's 1 KB write / 4 KB read
-units. Change a price here and every report follows.
+units, SQS's 64 KB chunks (each chunk of a request's payload is billed as one request). Change
+a price here and every report follows.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "dynamodb_read_units",
     "dynamodb_write_units",
     "lambda_gb_seconds",
+    "sqs_requests",
 ]
 
 
@@ -74,6 +76,23 @@ PRICES = MappingProxyType(
             "GB-second (arm64)",
             "Lambda arm64 duration, first 7.5B GB-s/month (AWS_FACTS §1.2)",
         ),
+        # SQS is not in AWS_FACTS.md. FIFO $0.50/M: AWS's own FIFO launch notice ("What's New",
+        # 2016-11-17: "FIFO queues are priced at $0.50 per million API requests"); the same
+        # $0.50/M FIFO and $0.40/M standard first tiers, and the 64 KB rule, in 2026 guides
+        # (cloudburn.io "Amazon SQS Pricing", 2026-03; factualminds.com "Amazon SQS Pricing: The
+        # 64 KB Rule", 2026-06). The AWS pricing page itself was not readable (prices are tokens).
+        "sqs.fifo.request": Price(
+            0.50 / 1_000_000,
+            "FIFO queue request (each 64 KB chunk of its payload)",
+            "SQS FIFO $0.50 per million requests, first tier: AWS What's New 2016-11-17 "
+            "(FIFO launch), 2026 secondary guides (cloudburn.io, factualminds.com)",
+        ),
+        "sqs.standard.request": Price(
+            0.40 / 1_000_000,
+            "standard queue request (each 64 KB chunk of its payload)",
+            "SQS standard $0.40 per million requests, first 100B: AWS What's New 2016-11-17, "
+            "2026 secondary guides (cloudburn.io, factualminds.com)",
+        ),
         "lambda.gb_second.x86_64": Price(
             0.0000166667,
             "GB-second (x86_64)",
@@ -104,6 +123,7 @@ COMPREHEND_MIN_UNITS = 3
 APIGATEWAY_METERING_BYTES = 32 * 1024
 DYNAMODB_WRITE_UNIT_BYTES = 1024
 DYNAMODB_READ_UNIT_BYTES = 4096
+SQS_CHUNK_BYTES = 64 * 1024
 
 
 def comprehend_units(characters: int) -> int:
@@ -137,3 +157,10 @@ def dynamodb_read_units(total_bytes: int, *, consistent: bool) -> float:
     least 1; an eventually consistent read costs half."""
     units = max(1, math.ceil(total_bytes / DYNAMODB_READ_UNIT_BYTES))
     return float(units) if consistent else units / 2.0
+
+
+def sqs_requests(payload_bytes: int) -> int:
+    """Requests one SQS call bills: each started 64 KB chunk of its payload is one (at least 1)."""
+    if payload_bytes < 0:
+        raise ValueError(f"payload_bytes must be >= 0, got {payload_bytes}")
+    return max(1, math.ceil(payload_bytes / SQS_CHUNK_BYTES))

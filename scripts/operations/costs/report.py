@@ -2,6 +2,7 @@
 
     .venv/bin/chat-cost-report              # every scenario, markdown on stdout
     .venv/bin/chat-cost-report --scenarios steady --large-messages 20
+    .venv/bin/chat-cost-report --scenarios rooms    # one message by room size (costs/rooms.py)
 
 Ours: the real ``positive_chat.app.lambda_handler`` runs each event in process
 (``operations.inprocess``). DynamoDB is moto (tables from template.yaml); Comprehend, Translate
@@ -692,8 +693,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
         "--scenarios",
-        default="steady,joins,large",
-        help="comma-separated: steady, joins, large (default: all)",
+        default="steady,joins,large,rooms",
+        help="comma-separated: steady, joins, large, rooms (default: all)",
     )
     parser.add_argument("--messages", type=int, default=1000, help="steady chat messages")
     parser.add_argument("--joins", type=int, default=100)
@@ -707,9 +708,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="runs in parallel processes")
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    rooms = "rooms" in chosen
+    chosen = [s for s in chosen if s != "rooms"]
     unknown = [s for s in chosen if s not in PLAN]
     if unknown:
-        parser.error(f"unknown scenario(s): {', '.join(unknown)} (choose from {', '.join(PLAN)})")
+        choices = ", ".join([*PLAN, "rooms"])
+        parser.error(f"unknown scenario(s): {', '.join(unknown)} (choose from {choices})")
     for name in ("messages", "joins", "history", "large_messages", "jobs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -740,7 +744,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-    print(render(rows))
+    if rows:
+        print(render(rows))
+    if rooms:  # one message by room size, the fan-out's delivery function and queue included
+        from operations.costs import rooms as by_room
+
+        print()
+        by_room.main([])
     print(f"\n{time.perf_counter() - started:.0f} s in all")
     return 0
 
