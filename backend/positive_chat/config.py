@@ -37,6 +37,8 @@ __all__ = [
     "NAME_CLAIM_GRACE_MS",
     "NAME_MAX_CHARS",
     "NOTICE_USER",
+    "PRESENCE_BROADCAST_MAX",
+    "PRESENCE_MAX_MEMBERS",
     "RATE_LIMIT_BURST",
     "RATE_LIMIT_PER_SECOND",
     "ROOM_MAX_CHARS",
@@ -70,6 +72,15 @@ DETECTION_MIN_SCORE = 0.5
 TOP_TOPICS = 3
 TOPIC_MAX_CHARS = 100
 NOTICE_USER = "Positive Chat"
+
+# Presence in large rooms (docs/protocol.md, "presence"). Telling a room of N readers about every
+# join costs N posts, so N joins cost N² (2 million posts for a room of 2,000); and a member list
+# of ~40 bytes a member passes the 128 KB frame limit near 3,000 members. So a presence frame
+# lists at most PRESENCE_MAX_MEMBERS members and always carries the total ("count"), and joins
+# and leaves are told to the room only while it has at most PRESENCE_BROADCAST_MAX readers
+# (above that a joiner still gets its snapshot; nobody else is told).
+PRESENCE_MAX_MEMBERS = 100
+PRESENCE_BROADCAST_MAX = 100
 
 # Rate limiting per connection (docs/reliability.md): a token bucket; every frame costs a token.
 RATE_LIMIT_PER_SECOND = 5.0  # tokens earned back per second (sustained frames per second)

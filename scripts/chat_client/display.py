@@ -133,15 +133,34 @@ def format_message(message: Mapping[str, Any], palette: Palette, now: float | No
     return "\n".join(lines)
 
 
+def member_list(members: Any, count: Any = None) -> str:
+    """"Ana (fr), Bo (en)", with "and 1,900 more" when ``count`` says the list is capped."""
+    names = [
+        f"{safe_text(m.get('user', '?'))} ({safe_text(m.get('lang', '?'))})"
+        for m in (members if isinstance(members, list) else []) if isinstance(m, Mapping)
+    ]
+    text = ", ".join(names) if names else "nobody"
+    if _is_count(count) and count > len(names):
+        text += f" and {count - len(names):,} more"
+    return text
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _members(frame: Mapping[str, Any]) -> str:
     members = frame.get("members")
     if not isinstance(members, list):
         return ""
-    names = [
-        f"{safe_text(m.get('user', '?'))} ({safe_text(m.get('lang', '?'))})"
-        for m in members if isinstance(m, Mapping)
-    ]
-    return ", ".join(names) if names else "nobody"
+    return member_list(members, frame.get("count"))
+
+
+def _here(frame: Mapping[str, Any]) -> str:
+    """"here" or, with the frame's count (v2 servers since presence in large rooms),
+    "here (2,000)"."""
+    count = frame.get("count")
+    return f"here ({count:,})" if _is_count(count) else "here"
 
 
 def _history(frame: Mapping[str, Any], palette: Palette, now: float | None) -> str:
@@ -155,9 +174,9 @@ def _presence(frame: Mapping[str, Any], palette: Palette, _now: float | None) ->
     event = frame.get("event")
     user = safe_text(frame.get("user", "?"))
     if event == "snapshot":
-        return palette.notice(f"* here: {_members(frame)}")
+        return palette.notice(f"* {_here(frame)}: {_members(frame)}")
     verb = {"join": "joined", "leave": "left"}.get(str(event), safe_text(event))
-    return palette.notice(f"* {user} {verb} — here: {_members(frame)}")
+    return palette.notice(f"* {user} {verb} — {_here(frame)}: {_members(frame)}")
 
 
 def _topics(frame: Mapping[str, Any], palette: Palette, _now: float | None) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from chat_client.connection import ChatConnection, open_connection
-from chat_client.display import Palette, format_frame, safe_text
+from chat_client.display import Palette, format_frame, member_list, safe_text
 from chat_client.errors import ChatClientError
 from chat_client.languages import language_codes
 
@@ -97,6 +97,7 @@ class Session:
     out: IO[str]
     palette: Palette = field(default_factory=Palette)
     members: list[dict[str, Any]] = field(default_factory=list)
+    member_count: int | None = None  # the room's members in all (the list may be capped)
     oldest_id: str | None = None
     has_more: bool = True
     _ids: Iterator[int] = field(default_factory=lambda: iter(range(1, 1 << 62)))
@@ -150,10 +151,14 @@ class Session:
             room = frame.get("room", self.room)
             if room != self.room:
                 self.oldest_id, self.has_more, self.members = None, True, []
+                self.member_count = None
             self.room, self.lang = room, frame.get("lang", self.lang)
             self.name = frame.get("user", self.name)
         elif kind == "presence" and isinstance(frame.get("members"), list):
             self.members = [m for m in frame["members"] if isinstance(m, dict)]
+            count = frame.get("count")
+            counted = isinstance(count, int) and not isinstance(count, bool) and count >= 0
+            self.member_count = count if counted else None
         elif kind == "history" and frame.get("mode") in ("latest", "before"):
             messages = [m for m in frame.get("messages") or [] if isinstance(m, dict)]
             if messages and messages[0].get("messageId"):
@@ -234,11 +239,11 @@ async def _history(session: Session, _arg: str) -> bool:
 
 @COMMANDS.command("who", "/who", "who is in the room")
 async def _who(session: Session, _arg: str) -> bool:
-    names = ", ".join(
-        f"{safe_text(m.get('user', '?'))} ({safe_text(m.get('lang', '?'))})"
-        for m in session.members
-    )
-    session.say(session.palette.notice(f"* in {safe_text(session.room)}: {names or 'nobody yet'}"))
+    room = safe_text(session.room)
+    if session.member_count is not None:
+        room += f" ({session.member_count:,})"
+    names = member_list(session.members, session.member_count) if session.members else ""
+    session.say(session.palette.notice(f"* in {room}: {names or 'nobody yet'}"))
     return True
 
 

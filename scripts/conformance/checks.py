@@ -73,7 +73,12 @@ async def _history(peer: Peer, client_id: str, what: str) -> list[Frame]:
 
 
 def _members(frame: Frame) -> set[str]:
-    return {str(m.get("user")) for m in frame.get("members", []) if isinstance(m, dict)}
+    """The names a presence frame lists; its ``count`` (the room's total) must agree in a small
+    room, where nobody is left off the list."""
+    names = {str(m.get("user")) for m in frame.get("members", []) if isinstance(m, dict)}
+    if frame.get("count") != len(frame.get("members", [])):
+        raise CheckFailed(f"presence count {frame.get('count')!r} for {sorted(names)}")
+    return names
 
 
 # --- the checks -------------------------------------------------------------------------------
@@ -112,7 +117,7 @@ async def check_presence(stage: Stage) -> str:
     left = await ana.expect(_of("presence", event="leave", user=bo.name), "Bo's leave")
     if _members(left) != {ana.name}:
         raise CheckFailed(f"members after Bo left: {left.get('members')}")
-    return "join and leave heard by the room, snapshot complete"
+    return "join and leave heard by the room, snapshot complete, counts right"
 
 
 async def check_translate(stage: Stage) -> str:

@@ -4,16 +4,20 @@ Owns: one headless Chromium per test session (the system's ``/usr/bin/chromium``
 ``scripts/setup --dev``; Playwright never downloads a browser here), a ``chat`` factory that opens
 the page in a fresh browser context (own storage, viewport, colour scheme) and records page
 errors and dialogs, helpers to join a room and to read what the page shows, a ``seed`` helper
-that posts messages over a raw WebSocket, and screenshots saved under ``tests/artifacts/browser``.
+that posts messages over a raw WebSocket, a ``crowd`` helper that fills a room with readers over
+raw WebSockets, and screenshots saved under ``tests/artifacts/browser``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +123,30 @@ def seed(local_cloud: Any) -> Callable[[str, list[str]], list[str]]:
         return ids
 
     return post  # type: ignore[return-value]
+
+
+@pytest.fixture
+def crowd(local_cloud: Any) -> Iterator[Callable[..., list[str]]]:
+    """Fill a room with named readers ("Guest 001"...), each its own protocol-v2 WebSocket, open
+    until the test ends; return their names."""
+    with ExitStack() as sockets:
+        lock = threading.Lock()
+
+        def one(room: str, number: int) -> str:
+            # max_queue=None: the frames a guest never reads must not stop its socket reading.
+            with lock:
+                ws = sockets.enter_context(
+                    connect(local_cloud.ws_url, open_timeout=10, max_queue=None)
+                )
+            name = f"Guest {number:03d}"
+            ws.send(json.dumps({"action": "init", "v": 2, "room": room, "lang": "en",
+                                "user": name, "id": "crowd-join"}))
+            answer = wait_for_frame(ws, lambda f: f.get("id") == "crowd-join")
+            assert answer["type"] == "joined", answer
+            return name
+
+        def fill(room: str, first: int, last: int) -> list[str]:
+            with ThreadPoolExecutor(8) as pool:
+                return list(pool.map(lambda number: one(room, number), range(first, last + 1)))
+
+        yield fill

@@ -77,6 +77,7 @@ def test_join_v2_answers_joined_history_presence_topics(harness: Harness) -> Non
         "event": "snapshot",
         "user": "Ana",
         "members": [{"user": "Ana", "lang": "fr"}],
+        "count": 1,
     }
     assert topics == {"type": "topics", "room": "lobby", "topics": []}
     item = harness.connection_item("c1")
@@ -114,6 +115,7 @@ def test_join_announces_presence_to_v2_and_notice_to_v1(harness: Harness) -> Non
             "event": "join",
             "user": "Ana",
             "members": [{"user": "Ana", "lang": "de"}, {"user": "Bo", "lang": "en"}],
+            "count": 2,
         }
     ]
     [notice] = harness.frames("old1")
@@ -248,6 +250,7 @@ def test_switching_rooms_tells_the_old_room(harness: Harness) -> None:
             "event": "leave",
             "user": "Ana",
             "members": [{"user": "Bo", "lang": "en"}],
+            "count": 1,
         }
     ]
     assert harness.frames("ana")[0]["room"] == "garden"

@@ -367,6 +367,7 @@ def test_post_gone_reader_is_pruned_and_the_room_told(
         "event": "leave",
         "user": "Bo",
         "members": [{"user": "Ana", "lang": "en"}, {"user": "Cy", "lang": "en"}],
+        "count": 2,
     }
     assert emitted_metrics(capsys.readouterr().out)["StaleConnectionsPruned"] == 1
 

@@ -124,6 +124,30 @@ def test_format_history_shows_a_header_and_each_message():
         ),
         ({"type": "presence", "event": "snapshot", "members": []}, "* here: nobody"),
         (
+            {
+                "type": "presence",
+                "event": "snapshot",
+                "user": "Ana",
+                "members": [{"user": "Ana", "lang": "fr"}],
+                "count": 1,
+            },
+            "* here (1): Ana (fr)",
+        ),
+        (
+            {
+                "type": "presence",
+                "event": "snapshot",
+                "user": "Ana",
+                "members": [{"user": "Ana", "lang": "fr"}, {"user": "Bo", "lang": "en"}],
+                "count": 2000,
+            },
+            "* here (2,000): Ana (fr), Bo (en) and 1,998 more",
+        ),
+        (
+            {"type": "presence", "event": "leave", "user": "Cy", "members": [], "count": True},
+            "* Cy left — here: nobody",
+        ),
+        (
             {"type": "topics", "topics": [{"topic": "Paris", "count": 4}]},
             "* room topics: Paris (4)",
         ),
@@ -161,6 +185,9 @@ def test_format_history_shows_a_header_and_each_message():
     ids=[
         "join",
         "snapshot",
+        "snapshot-count",
+        "snapshot-capped",
+        "count-not-a-number",
         "topics",
         "joined",
         "rejected",

@@ -109,6 +109,22 @@ async def test_who_lists_the_last_presence_members():
     assert "* in lobby: Ana (en), Bo (fr)" in out.getvalue()
 
 
+async def test_who_shows_the_count_of_a_capped_list():
+    """/who in a large room: the total from ``count`` and how many the list leaves out."""
+    session, _, out = new_session()
+    session.observe(
+        {
+            "type": "presence",
+            "event": "snapshot",
+            "user": "Ana",
+            "members": [{"user": "Ana", "lang": "en"}, {"user": "Bo", "lang": "fr"}],
+            "count": 2000,
+        }
+    )
+    await handle_line(session, "/who")
+    assert "* in lobby (2,000): Ana (en), Bo (fr) and 1,998 more" in out.getvalue()
+
+
 async def test_quit_ends_the_session():
     """/quit returns False so the loop stops."""
     session, _, _ = new_session()

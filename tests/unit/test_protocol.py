@@ -212,6 +212,41 @@ def test_render_v1_html_escapes_notices_and_errors() -> None:
     assert polite["content"] == "It&#x27;s &lt;not&gt; ok"
 
 
+def test_render_presence_v2_carries_the_count() -> None:
+    """A v2 presence frame carries ``count``: the room's named connections, listed or not."""
+    capped = Presence("big", "snapshot", "Ana", [("Ana", "fr")], timestamp=1, count=2000)
+    assert json.loads(frames_out.render(capped, 2)[0]) == {
+        "type": "presence",
+        "room": "big",
+        "event": "snapshot",
+        "user": "Ana",
+        "members": [{"user": "Ana", "lang": "fr"}],
+        "count": 2000,
+    }
+    whole = Presence("lobby", "leave", "Bo", [("Ana", "fr"), ("Cy", "de")], timestamp=1)
+    assert json.loads(frames_out.render(whole, 2)[0])["count"] == 2
+
+
+def test_render_presence_v1_is_the_original_notice_only() -> None:
+    """v1 presence is unchanged: a notice for join/leave, nothing for a snapshot, no count."""
+    notice = Notice("Ana joined the room", "en")
+    join = Presence("big", "join", "Ana", [("Ana", "en")], notice=notice, timestamp=7, count=500)
+    assert json.loads(frames_out.render(join, 1)[0]) == [
+        {
+            "room": "big",
+            "timestamp": 7,
+            "user": "Positive Chat",
+            "lang": "en",
+            "content": "Ana joined the room",
+            "topics": {},
+            "sentiment": "NEUTRAL",
+            "roomTopics": [],
+        }
+    ]
+    snapshot = Presence("big", "snapshot", "Ana", [("Ana", "en")], timestamp=7, count=500)
+    assert frames_out.render(snapshot, 1) == []
+
+
 @given(st.text())
 def test_html_escaped_round_trips_through_an_html_parser(text: str) -> None:
     """What the original page shows (the escaped text parsed as HTML) is the text itself."""

@@ -85,9 +85,10 @@ class Presence:
     room: str
     event: Literal["snapshot", "join", "leave"]
     user: str | None
-    members: Sequence[tuple[str, str]]  # (user, lang)
+    members: Sequence[tuple[str, str]]  # (user, lang), at most PRESENCE_MAX_MEMBERS of them
     notice: Notice | None = None  # for v1 readers: "<user> joined the room" in their language
     timestamp: int = 0
+    count: int | None = None  # named connections in the room (None: all are in ``members``)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from positive_chat.domain.ports import (
     TopicRepository,
 )
 from positive_chat.domain.posting import order_of
-from positive_chat.domain.presence import RoomPresence, members
+from positive_chat.domain.presence import RoomPresence, roster
 from positive_chat.domain.room_names import RoomNames
 from positive_chat.domain.translation import Translations
 
@@ -144,7 +144,7 @@ class Rooms:
                 "join",
                 me.user,
                 readers=others,
-                present=members([me, *others]),
+                present=roster([me, *others], first=me),
             )
 
     def _claim_name(self, outbox: Outbox, connection_id: str, command: JoinCommand) -> None:
@@ -185,14 +185,21 @@ class Rooms:
             mode = "latest"
         readings = self._translations.readings(page.messages, me.lang)
         top = self._topics.top(command.room, TOP_TOPICS)
-        present = members([me, *others])
+        present = roster([me, *others], first=me)
         try:
             outbox.send(
                 me,
                 [
                     Joined(command.room, me.user, me.lang, command.client_id),
                     HistoryPage(command.room, mode, readings, page.has_more, command.client_id),  # type: ignore[arg-type]
-                    Presence(command.room, "snapshot", me.user, present, timestamp=now),
+                    Presence(
+                        command.room,
+                        "snapshot",
+                        me.user,
+                        present.members,
+                        timestamp=now,
+                        count=present.count,
+                    ),
                     RoomTopics(command.room, top),
                 ],
             )

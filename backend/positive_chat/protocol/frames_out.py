@@ -146,6 +146,7 @@ def _render_v2(event: Event) -> list[bytes]:  # one branch per frame type
                     "event": event.event,
                     "user": event.user,
                     "members": [{"user": u, "lang": lang} for u, lang in event.members],
+                    "count": len(event.members) if event.count is None else event.count,
                 }
             )
         ]

@@ -40,6 +40,8 @@ export default {
   "room.leave": "مغادرة",
   "room.buildLabel": "الإصدار",
   "room.you": "(أنت)",
+  "room.memberCount": "({count})",
+  "room.moreMembers": { "one": "وشخص آخر", "two": "وشخصان آخران", "few": "و{count} أشخاص آخرين", "many": "و{count} شخصًا آخر", "other": "و{count} شخص آخر" },
   "composer.label": "الرسالة",
   "composer.placeholder": "اكتب شيئًا لطيفًا…",
   "composer.send": "إرسال",

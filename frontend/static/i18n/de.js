@@ -40,6 +40,8 @@ export default {
   "room.leave": "Verlassen",
   "room.buildLabel": "Version",
   "room.you": "(du)",
+  "room.memberCount": "({count})",
+  "room.moreMembers": { "one": "und 1 weitere Person", "other": "und {count} weitere Personen" },
   "composer.label": "Nachricht",
   "composer.placeholder": "Schreib etwas Freundliches…",
   "composer.send": "Senden",

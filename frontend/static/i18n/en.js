@@ -40,6 +40,8 @@ export default {
   "room.leave": "Leave",
   "room.buildLabel": "Build",
   "room.you": "(you)",
+  "room.memberCount": "({count})",
+  "room.moreMembers": { "one": "and 1 more", "other": "and {count} more" },
   "composer.label": "Message",
   "composer.placeholder": "Write something kind…",
   "composer.send": "Send",

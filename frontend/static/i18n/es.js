@@ -40,6 +40,8 @@ export default {
   "room.leave": "Salir",
   "room.buildLabel": "Versión",
   "room.you": "(tú)",
+  "room.memberCount": "({count})",
+  "room.moreMembers": { "one": "y 1 más", "other": "y {count} más" },
   "composer.label": "Mensaje",
   "composer.placeholder": "Escribe algo amable…",
   "composer.send": "Enviar",

@@ -40,6 +40,8 @@ export default {
   "room.leave": "Quitter",
   "room.buildLabel": "Version",
   "room.you": "(vous)",
+  "room.memberCount": "({count})",
+  "room.moreMembers": { "one": "et {count} autre", "other": "et {count} autres" },
   "composer.label": "Message",
   "composer.placeholder": "Écrivez quelque chose de gentil…",
   "composer.send": "Envoyer",

@@ -40,6 +40,8 @@ export default {
   "room.leave": "छोड़ें",
   "room.buildLabel": "बिल्ड",
   "room.you": "(आप)",
+  "room.memberCount": "({count})",
+  "room.moreMembers": { "one": "और {count} अन्य", "other": "और {count} अन्य" },
   "composer.label": "संदेश",
   "composer.placeholder": "कुछ अच्छा लिखिए…",
   "composer.send": "भेजें",

@@ -40,6 +40,8 @@ export default {
   "room.leave": "Esci",
   "room.buildLabel": "Versione",
   "room.you": "(tu)",
+  "room.memberCount": "({count})",
+  "room.moreMembers": { "one": "e un altro", "other": "e altri {count}" },
   "composer.label": "Messaggio",
   "composer.placeholder": "Scrivi qualcosa di gentile…",
   "composer.send": "Invia",

@@ -40,6 +40,8 @@ export default {
   "room.leave": "退出",
   "room.buildLabel": "ビルド",
   "room.you": "（あなた）",
+  "room.memberCount": "（{count}）",
+  "room.moreMembers": { "other": "ほか {count} 人" },
   "composer.label": "メッセージ",
   "composer.placeholder": "やさしい言葉を書いてみましょう…",
   "composer.send": "送信",

@@ -40,6 +40,8 @@ export default {
   "room.leave": "Sair",
   "room.buildLabel": "Versão",
   "room.you": "(você)",
+  "room.memberCount": "({count})",
+  "room.moreMembers": { "one": "e mais 1", "other": "e mais {count}" },
   "composer.label": "Mensagem",
   "composer.placeholder": "Escreva algo gentil…",
   "composer.send": "Enviar",

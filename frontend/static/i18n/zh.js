@@ -40,6 +40,8 @@ export default {
   "room.leave": "离开",
   "room.buildLabel": "版本",
   "room.you": "（你）",
+  "room.memberCount": "（{count}）",
+  "room.moreMembers": { "other": "还有 {count} 人" },
   "composer.label": "消息",
   "composer.placeholder": "写点友善的话…",
   "composer.send": "发送",

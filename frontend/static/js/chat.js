@@ -13,6 +13,7 @@
 
 import { byId, codePointLength, el, hasControlCharacters, setText, textBlock, utf8Length } from './dom.js';
 import { onLanguageChange, setLanguage, t } from './i18n.js';
+import { roster } from './members.js';
 import { MessageList, isRenderableMessage, languageLabel, renderMessage, renderNotice } from './messages.js';
 import {
   adoptLimits, checkName, checkRoom, clearDraft, clearSession, initialChoice, loadDraft, loadSession,
@@ -85,6 +86,8 @@ const state = {
   gatewayTimer: null,
   /** @type {{clientId: string, content: string, state: string, messageId?: string, row?: HTMLElement}[]} */
   outbox: [],
+  /** the room's latest presence frame (the "Here now" list is drawn from it) */
+  presence: null,
 };
 
 const socket = new ChatSocket(settings.wsUrl, {
@@ -158,8 +161,7 @@ function resetRoomView() {
   ui.pill.hidden = true;
   ui.roomTopics.replaceChildren();
   ui.roomTopics.hidden = true;
-  ui.members.replaceChildren();
-  setText(ui.memberCount, '');
+  renderMembers(null);
   renderLogTop();
 }
 
@@ -210,24 +212,28 @@ function renderTopics(topics) {
   ui.roomTopics.hidden = names.length === 0;
 }
 
-function renderMembers(members) {
-  const seen = new Map();
-  for (const member of members) {
-    if (member && typeof member.user === 'string' && !seen.has(member.user)) seen.set(member.user, member);
+/** The "Here now" list from the room's latest presence frame (null: nobody known yet). */
+function renderMembers(frame) {
+  state.presence = frame;
+  if (frame === null) {
+    ui.members.replaceChildren();
+    setText(ui.memberCount, '');
+    return;
   }
-  const rows = [...seen.values()]
-    .sort((a, b) => (a.user === state.name ? -1 : b.user === state.name ? 1 : a.user.localeCompare(b.user)))
-    .map((member) => el('li', {}, [
-      el('bdi', { className: 'member-name', text: member.user }),
-      member.user === state.name ? el('span', { className: 'msg-you', text: t('room.you') }) : null,
-      el('span', {
-        className: 'member-lang',
-        text: languageLabel(member.lang, languages),
-        attrs: { lang: member.lang },
-      }),
-    ]));
+  const { listed, total, more } = roster(frame, state.name);
+  const rows = listed.map((member) => el('li', {}, [
+    el('bdi', { className: 'member-name', text: member.user }),
+    member.user === state.name ? el('span', { className: 'msg-you', text: t('room.you') }) : null,
+    el('span', {
+      className: 'member-lang',
+      text: languageLabel(member.lang, languages),
+      attrs: { lang: member.lang },
+    }),
+  ]));
+  // A large room's frame lists at most 100 members: the others are a number, shown as text.
+  if (more > 0) rows.push(el('li', { className: 'member-more', text: t('room.moreMembers', { count: more }) }));
   ui.members.replaceChildren(...rows);
-  setText(ui.memberCount, `(${rows.length})`);
+  setText(ui.memberCount, t('room.memberCount', { count: total }));
 }
 
 // ---------------------------------------------------------------- connection status
@@ -395,7 +401,7 @@ function onHeld(frame) {
 
 function onPresence(frame) {
   if (!forThisRoom(frame)) return;
-  if (Array.isArray(frame.members)) renderMembers(frame.members);
+  if (Array.isArray(frame.members)) renderMembers(frame);
   if (typeof frame.user !== 'string' || frame.user === state.name) return;
   let text = '';
   if (frame.event === 'join') text = t('room.joined', { user: frame.user });
@@ -903,6 +909,7 @@ onLanguageChange(() => {
   renderLogTop();
   updateCounter();
   if (!ui.pill.hidden) setText(ui.pill, t('room.newMessages', { count: state.unseen }));
+  if (state.presence) renderMembers(state.presence);
 });
 
 // ---------------------------------------------------------------- start
