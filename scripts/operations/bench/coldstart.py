@@ -145,8 +145,9 @@ def bench_firstrequest(args: argparse.Namespace, machine: str) -> str:
         med = {step: _median([r[step] for r in results]) for step in STEPS}
         total = _median([sum(r[s] for s in STEPS[:-1]) for r in results])
         preloaded = sorted({m for r in results for m in r["preloaded"]}) or ["none"]
+        name = label.strip(" ()") or "this branch"
         lines.append(
-            f"| this{label or ' branch'} | {med['import']:.0f} | {med['runtime']:.0f} | "
+            f"| {name} | {med['import']:.0f} | {med['runtime']:.0f} | "
             f"{med['connect']:.1f} | {med['init']:.1f} | {med['message']:.1f} | {total:.0f} | "
             f"{med['message2']:.1f} | {', '.join(preloaded)} |"
         )
