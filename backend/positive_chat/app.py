@@ -21,7 +21,6 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
@@ -52,6 +51,7 @@ from positive_chat.adapters.resilience import (
     bind_to_invocation,
 )
 from positive_chat.adapters.ssm_secret import SsmSecret, UnconfiguredSecret
+from positive_chat.adapters.tracing import XRayOnDemand
 from positive_chat.config import Settings
 from positive_chat.domain.chat import compose_chat
 from positive_chat.domain.delivery import ShardPlan
@@ -95,7 +95,9 @@ __all__ = [
 
 logger = Logger(json_default=json_default)
 metrics = Metrics()
-tracer = Tracer()
+# The X-Ray SDK is imported only while tracing is on (adapters/tracing.py): in AWS at init, as
+# Powertools would; never in the local cloud or the tests, where tracing is off.
+tracer = Tracer(provider=XRayOnDemand())
 # The other modules log with the standard library (no Powertools in the domain); give their
 # loggers this Logger's JSON formatter, level and correlation id.
 copy_config_to_registered_loggers(source_logger=logger, include={"positive_chat"})
@@ -281,10 +283,10 @@ class Runtime:
         )
         self.analyzer = self.language.analyzer
         self.translator = self.language.translator
-        self.once = PowertoolsOnceGate(
-            DynamoDBPersistenceLayer(
-                table_name=settings.idempotency_table, boto3_client=clients.dynamodb
-            ),
+        # Powertools' idempotency machinery loads on the first message sent (idempotency.py).
+        self.once = PowertoolsOnceGate.on_dynamodb(
+            settings.idempotency_table,
+            clients.dynamodb,
             expires_after_seconds=settings.idempotency_seconds,
         )
         self.connections_apis = ConnectionsApiFactory(

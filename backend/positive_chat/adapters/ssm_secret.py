@@ -5,21 +5,21 @@ in ``MODERATOR_SECRET_PARAMETER``, decrypted by SSM and cached by Powertools for
 seconds per execution environment (one GetParameter per five minutes, not one per sign-in). In
 the local cloud the same request goes to a local SSM endpoint (``AWS_ENDPOINT_URL_SSM``). The
 value is never logged; a failure to read it becomes ServiceUnavailableError (the sign-in is
-refused, nothing is leaked).
+refused, nothing is leaked). Powertools Parameters is imported on the first read (a sign-in), not
+with the module: no other event needs it (BENCHMARKS.md "Cold start").
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING
-
-from aws_lambda_powertools.utilities.parameters import SSMProvider
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
 from positive_chat.config import MOD_SECRET_CACHE_SECONDS
 from positive_chat.domain.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
     from mypy_boto3_ssm import SSMClient
 
 __all__ = ["SsmSecret", "UnconfiguredSecret"]
@@ -35,14 +35,31 @@ class SsmSecret:
     def __init__(
         self, client: SSMClient, name: str, *, max_age: int = MOD_SECRET_CACHE_SECONDS
     ) -> None:
-        self._provider = SSMProvider(boto3_client=client)
+        self._client = client
+        self._provider: SSMProvider | None = None
+        self._lock = threading.Lock()
         self._name = name
         self._max_age = max_age
 
+    def _ssm(self) -> SSMProvider:
+        """Powertools' SSM provider (and its cache), made on the first read."""
+        with self._lock:
+            if self._provider is None:
+                from aws_lambda_powertools.utilities.parameters import (  # noqa: PLC0415 - deferred
+                    SSMProvider,
+                )
+
+                self._provider = SSMProvider(boto3_client=self._client)
+            return self._provider
+
     def secret(self) -> str:
         """The decrypted secret; ServiceUnavailableError if SSM cannot give it."""
+        from aws_lambda_powertools.utilities.parameters.exceptions import (  # noqa: PLC0415
+            GetParameterError,
+        )
+
         try:
-            value = self._provider.get(self._name, max_age=self._max_age, decrypt=True)
+            value = self._ssm().get(self._name, max_age=self._max_age, decrypt=True)
         except GetParameterError as err:
             # The cause names the SSM error (ParameterNotFound, AccessDenied...), never the value.
             cause = err.__cause__

@@ -3,6 +3,7 @@
     .venv/bin/chat-bench all           # everything below, in order
     .venv/bin/chat-bench handler       # in-process fan-out to 10 / 100 / 1,000
     .venv/bin/chat-bench coldstart     # import time vs a bare `import boto3`
+    .venv/bin/chat-bench firstrequest  # import + runtime + the first events
     .venv/bin/chat-bench memory        # peak RSS during the 1,000-reader fan-out
     .venv/bin/chat-bench localcloud    # the local cloud vs a bare websockets relay
     .venv/bin/chat-bench artifact      # Lambda zip size with / without py3langid
@@ -14,9 +15,8 @@
   concurrency shows. Wall time per message is split into "AWS" (time during which at least one
   request was in flight, overlaps merged; DynamoDB's share is moto's own CPU) and "our code"
   (the rest). "Summed" adds every request's time; summed / in-flight = effective concurrency.
-- coldstart: ``import positive_chat.app`` in a fresh interpreter, median of N, beside
-  ``import boto3`` in the same run; plus the offline detector's model load (done in a
-  background thread at start-up, so no event waits for it).
+- coldstart, firstrequest: operations.bench.coldstart (``--baseline DIR``: another checkout's
+  backend folder measured in the same run, interleaved).
 - memory: a child process runs the 1,000-reader fan-out and reports its RSS after the setup and
   its peak (ru_maxrss) after the fan-out.
 - localcloud: `python -m localcloud` (ephemeral; its environments warmed by an untimed run)
@@ -47,6 +47,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from operations.bench import coldstart
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -167,60 +169,6 @@ def bench_handler(args: argparse.Namespace) -> str:
         ratio = by[1000]["wall_ms"] / by[100]["wall_ms"]
         lines.append("")
         lines.append(f"1,000 readers take {ratio:.1f}x the time of 100 (10x = no concurrency)")
-    return "\n".join(lines)
-
-
-# -- coldstart ----------------------------------------------------------------------------------
-
-
-def _time_import(statement: str) -> float:
-    code = f"import time, sys; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    # The function's code on the path as Lambda has it (its task root), not behind the
-    # editable install's import hook, whose lookups would be timed too.
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT / "backend"),
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        timeout=120,
-    )
-    return float(out.stdout.strip().splitlines()[-1]) * 1000.0
-
-
-def bench_coldstart(args: argparse.Namespace) -> str:
-    """Import times, interleaved so the machine's load hits each alike."""
-    statements = {
-        "import boto3": "import boto3",
-        "import positive_chat.app": "import positive_chat.app",
-        "detector model load (background)": (
-            "from positive_chat.adapters.offline_detector import OfflineDetector; "
-            "from positive_chat.domain.languages import LANGUAGES; "
-            "assert OfflineDetector(LANGUAGES).load()"
-        ),
-    }
-    times: dict[str, list[float]] = {name: [] for name in statements}
-    for _ in range(args.repeat):
-        for name, statement in statements.items():
-            times[name].append(_time_import(statement))
-    base = _median(times["import boto3"])
-    lines = [
-        f"cold start, {machine()}; fresh interpreter each, median of {args.repeat}",
-        "",
-        "| what | median ms | min ms | vs import boto3 |",
-        "|---|---:|---:|---:|",
-    ]
-    for name, values in times.items():
-        lines.append(
-            f"| {name} | {_median(values):.0f} | {min(values):.0f} | "
-            f"{_median(values) / base:.2f}x |"
-        )
     return "\n".join(lines)
 
 
@@ -453,12 +401,22 @@ def main(argv: list[str] | None = None) -> int:
             "localcloud",
             "artifact",
             "fanout",
+            "firstrequest",
             "handler-child",
+            "firstrequest-child",
         ],
     )
     parser.add_argument("--sizes", default="10,100,1000", help="handler: room sizes")
     parser.add_argument("--messages", type=int, default=10, help="handler: messages per size")
-    parser.add_argument("--repeat", type=int, default=7, help="coldstart: fresh processes")
+    parser.add_argument(
+        "--repeat", type=int, default=7, help="coldstart, firstrequest: fresh processes"
+    )
+    parser.add_argument(
+        "--baseline", help="coldstart, firstrequest: another checkout's backend dir, side by side"
+    )
+    parser.add_argument(
+        "--no-detector", action="store_true", help="coldstart: skip the detector's model load"
+    )
     parser.add_argument(
         "--localcloud-messages",
         type=int,
@@ -476,9 +434,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "handler-child":
         print(json.dumps(handler_run(args.readers, args.messages, report_rss=True)))
         return 0
+    if args.command == "firstrequest-child":
+        print(json.dumps(coldstart.first_request_child()))
+        return 0
+    if args.baseline is not None and not (Path(args.baseline) / "positive_chat").is_dir():
+        parser.error("--baseline names a backend folder (one holding positive_chat/)")
     commands = {
         "handler": bench_handler,
-        "coldstart": bench_coldstart,
+        "coldstart": lambda a: coldstart.bench_coldstart(a, machine()),
+        "firstrequest": lambda a: coldstart.bench_firstrequest(a, machine()),
         "memory": bench_memory,
         "localcloud": bench_localcloud,
         "artifact": bench_artifact,
