@@ -16,7 +16,7 @@ import pytest
 
 ROW = re.compile(
     r"^\| 3 \| (?P<path>lean|boto3) \| 1 \| (?P<delivered>\d+)/(?P<expected>\d+) \| 0/0 \| "
-    r"(?P<rate>[\d,]+) \| [\d,]+ \| [\d,]+ \| (?P<ratio>[^|]*) \| "
+    r"(?P<rate>[\d,]+) \| [\d,]+ \| [\d,]+ \| (?P<ratio>[^|]*) \| (?P<cpu>[^|]*) \| "
     r"(?P<gateway>[\d,]+) / (?P<workers>[\d,]+) / (?P<dynamodb>[\d,]+) / (?P<client>[\d,]+) \| "
     r"(?P<all>[\d,]+) \|$",
     re.MULTILINE,
@@ -49,4 +49,7 @@ def test_bench_deliveries_measures_both_paths_side_by_side() -> None:
     ratio = re.fullmatch(r"\*\*(\d+\.\d\d)x\*\*", lean["ratio"].strip())
     assert ratio is not None, lean["ratio"]
     assert abs(float(ratio.group(1)) - _number(lean["rate"]) / _number(boto["rate"])) < 0.15
-    assert boto["ratio"].strip() == ""
+    cpu = re.fullmatch(r"(\d+\.\d\d)x", lean["cpu"].strip())
+    assert cpu is not None, lean["cpu"]
+    assert abs(float(cpu.group(1)) - _number(boto["all"]) / _number(lean["all"])) < 0.05
+    assert boto["ratio"].strip() == boto["cpu"].strip() == ""

@@ -14,8 +14,10 @@ verified: nothing lost, duplicated or reordered): ``--messages`` messages (a qua
 
 Per path and room size it prints deliveries/s (all rounds' deliveries over their summed delivery
 time, first send to last delivery), the delivery latency p50 / p99 (the median of the rounds'),
-the ratio lean / boto3, and the CPU per delivery of each process group of the cloud measured
-over the sending and delivery phase only (joins excluded): the gateway process (WebSockets,
+the ratio lean / boto3, the ratio of their CPU per delivery (boto3 / lean: what the throughput
+ratio would be if the machine's CPU were the only limit, a figure that the load of other jobs
+disturbs far less than throughput), and the CPU per delivery of each process group of the cloud
+measured over the sending and delivery phase only (joins excluded): the gateway process (WebSockets,
 @connections, its worker IPC), the Lambda workers (``localcloud.gw_worker``), DynamoDB and the
 language services (Linux ``/proc``), and the load client (this process, ``time.process_time``);
 "all" adds every group and the client.
@@ -249,17 +251,21 @@ class Row:
         """CPU microseconds per delivery of one process group."""
         return sum(s.cpu[group] for s in self.samples) / max(1, self.delivered) * 1e6
 
-    def line(self, ratio: str) -> str:
+    def cpu_total(self) -> float:
+        """CPU microseconds per delivery, every group and the load client."""
+        return sum(self.cpu_us(g) for g in (*GROUPS, "client"))
+
+    def line(self, ratios: str) -> str:
         s = self.samples
         expected = sum(x.expected for x in s)
         lost, dup = sum(x.lost for x in s), sum(x.duplicates for x in s)
         cpu = " / ".join(f"{self.cpu_us(g):,.0f}" for g in (*SHOWN, "client"))
-        total = sum(self.cpu_us(g) for g in (*GROUPS, "client"))
         return (
             f"| {self.readers} | {self.path} | {len(s)} | {self.delivered}/{expected} | "
             f"{lost}/{dup} | {self.rate:,.0f} | "
             f"{statistics.median(x.p50_ms for x in s):,.0f} | "
-            f"{statistics.median(x.p99_ms for x in s):,.0f} | {ratio} | {cpu} | {total:,.0f} |"
+            f"{statistics.median(x.p99_ms for x in s):,.0f} | {ratios} | {cpu} | "
+            f"{self.cpu_total():,.0f} |"
         )
 
 
@@ -267,14 +273,16 @@ def report(rows: dict[tuple[str, int], Row], sizes: list[int]) -> list[str]:
     """The markdown table, then any run's problems."""
     lines = [
         "| room | path | rounds | delivered/expected | lost/dup | deliveries/s | p50 ms | p99 ms"
-        " | lean / boto3 | CPU us/delivery: gateway / workers / dynamodb / client | all |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " | lean / boto3 | CPU: boto3 / lean | CPU us/delivery: gateway / workers / dynamodb /"
+        " client | all |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for readers in sizes:
         lean, boto = rows[("lean", readers)], rows[("boto3", readers)]
-        ratio = f"**{lean.rate / boto.rate:.2f}x**" if boto.rate else "-"
-        lines.append(lean.line(ratio))
-        lines.append(boto.line(""))
+        rate = f"**{lean.rate / boto.rate:.2f}x**" if boto.rate else "-"
+        cpu = f"{boto.cpu_total() / lean.cpu_total():.2f}x" if lean.cpu_total() else "-"
+        lines.append(lean.line(f"{rate} | {cpu}"))
+        lines.append(boto.line(" | "))
     for row in rows.values():
         for n, sample in enumerate(row.samples, 1):
             lines.extend(f"- {row.path}, room of {row.readers}, round {n}: {problem}"
