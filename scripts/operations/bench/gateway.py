@@ -316,7 +316,9 @@ def _parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default=_default_loop(),
                         help="the servers' event loop (default: uvloop when installed)")
     parser.add_argument("--serve", choices=tuple(_SERVERS), help=argparse.SUPPRESS)
-    parser.add_argument("--offline-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--offline-dir", metavar="DIR",
+                        help="npm folder for the offline row, kept and reused across runs "
+                             "(default: a temporary folder, installed anew)")
     args = parser.parse_args(argv)
     servers = [name.strip() for name in args.servers.split(",") if name.strip()]
     unknown = sorted(set(servers) - _ROWS)
@@ -336,6 +338,7 @@ def _install_offline(args: argparse.Namespace, folder: Path) -> bool:
         print("offline: skipped, npm is not on PATH (serverless-offline is installed with npm)")
         return False
     started = time.monotonic()
+    folder.mkdir(parents=True, exist_ok=True)
     offline_peer.install(folder, npm)
     found = ", ".join(f"{name} {version}"
                       for name, version in offline_peer.versions(folder).items())
@@ -355,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
           f"Python {sys.version.split()[0]}, server loop: {args.loop}")
     with tempfile.TemporaryDirectory(prefix="bench-offline-") as offline_dir:
         try:
-            if "offline" in servers and not _install_offline(args, Path(offline_dir)):
+            folder = Path(args.offline_dir or offline_dir).resolve()
+            if "offline" in servers and not _install_offline(args, folder):
                 servers.remove("offline")
         except offline_peer.InstallError as error:
             print(f"chat-bench-gateway: offline: {error}", file=sys.stderr)
