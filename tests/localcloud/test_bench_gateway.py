@@ -1,5 +1,5 @@
 """The gateway benchmark (chat-bench-gateway) at a tiny size (every row and the floor measured),
-and its lean handler.
+its lean handler, and the serverless-offline row's skip where npm is missing.
 
 Numbers are not judged here (benchmarks are, in BENCHMARKS.md); this keeps the benchmark runnable:
 each server starts, every echo comes back, and the CPU accounting covers each process group.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -52,6 +53,20 @@ def test_bench_gateway_measures_each_server_and_the_floor() -> None:
                       run.stdout)
     assert floor is not None, run.stdout
     assert int(floor.group(1).replace(",", "")) > 0
+
+
+def test_bench_gateway_skips_the_offline_row_with_a_note_without_npm(tmp_path: Path) -> None:
+    """Without npm on PATH the serverless-offline row is skipped with a note; the others run."""
+    env = {**os.environ, "PATH": str(tmp_path)}  # an empty folder: no npm, no node
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "chat-bench-gateway"), "--connections", "2",
+         "--messages", "20", "--warmup", "5", "--floor-calls", "0", "--servers", "offline,raw"],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "offline: skipped, npm is not on PATH" in run.stdout
+    servers = re.findall(r"^\| (\w+) +\| +2 x 20 ", run.stdout, re.MULTILINE)
+    assert servers == ["raw"], run.stdout
 
 
 def test_lean_echo_signs_exactly_as_boto3_does(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,14 +12,18 @@ max) per server, side by side:
 - ``lean``: the same gateway and echo, with the handler's PostToConnection signed by botocore's
   SigV4 signer and sent by ``http.client``, without boto3's client pipeline
   (tests/localcloud/handlers/echo_lean.py): what the local cloud itself carries;
-- ``raw``: a bare `websockets` echo server, the ceiling of Python WebSockets on this machine.
+- ``raw``: a bare `websockets` echo server, the ceiling of Python WebSockets on this machine;
+- ``offline`` (optional, the peer): serverless-offline 13 in-process with a Node echo making one
+  AWS SDK v3 PostToConnectionCommand per frame (operations/bench/offline_peer.py), installed with
+  npm into a temporary folder before the rows; skipped with a note where npm is missing.
 
 After the table, the boto3 floor: the CPU of the echo handler's one boto3 PostToConnection,
 called in a loop from one process against an HTTP server that does nothing, and the most
 echoes/s this machine's cores could give if everything else in an echo cost nothing.
 
 The gateway's environments are started and warmed before timing. Everything binds 127.0.0.1 on
-port 0, and every child is stopped at the end.
+port 0 (serverless-offline on free ports picked for it), and every child is stopped at the end,
+serverless-offline's whole Node process group with it.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from operations.bench import offline_peer
 
 __all__ = ["BenchResult", "main"]
 
@@ -157,8 +163,15 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _announce_and_wait(url: str, worker_pids: Callable[[], list[int]]) -> None:
-    """Print the URL; answer each "cpu" line on stdin with CPU seconds used; stop at EOF."""
+async def _announce_and_wait(
+    url: str, worker_pids: Callable[[], list[int]],
+    server_cpu: Callable[[], float] = time.process_time,
+) -> None:
+    """Print the URL; answer each "cpu" line on stdin with CPU seconds used; stop at EOF.
+
+    The server's CPU is this process's own, unless ``server_cpu`` measures another (the Node
+    process group of serverless-offline, which this process only supervises).
+    """
     print(url, flush=True)
     loop = asyncio.get_running_loop()
     while True:
@@ -166,7 +179,7 @@ async def _announce_and_wait(url: str, worker_pids: Callable[[], list[int]]) -> 
         if not line:
             return
         workers = sum(_cpu_seconds(pid) for pid in worker_pids())
-        print(json.dumps({"server": time.process_time(), "workers": workers}), flush=True)
+        print(json.dumps({"server": server_cpu(), "workers": workers}), flush=True)
 
 
 # -- load client ---------------------------------------------------------------------------------
@@ -215,6 +228,8 @@ def _server(server: str, args: argparse.Namespace) -> Iterator[tuple[subprocess.
                "--loop", args.loop]
     if getattr(args, "workers", None):
         command += ["--workers", str(args.workers)]
+    if server == "offline":
+        command += ["--offline-dir", args.offline_dir]
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
@@ -287,41 +302,87 @@ def _loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark (or, with --serve, be one of its servers)."""
+def _parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--messages", type=int, default=2000, help="per connection")
     parser.add_argument("--warmup", type=int, default=100, help="untimed messages per connection")
     parser.add_argument("--workers", type=int, default=None, help="gateway environments")
     parser.add_argument("--servers", default="gateway,lean,raw",
-                        help="comma-separated: gateway,lean,raw")
+                        help="comma-separated, in order: gateway,lean,raw,offline "
+                             "(offline: serverless-offline, installed with npm at bench time)")
     parser.add_argument("--floor-calls", type=int, default=3000,
                         help="boto3 calls timed for the floor (0: skip it)")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default=_default_loop(),
                         help="the servers' event loop (default: uvloop when installed)")
     parser.add_argument("--serve", choices=tuple(_SERVERS), help=argparse.SUPPRESS)
+    parser.add_argument("--offline-dir", metavar="DIR",
+                        help="npm folder for the offline row, kept and reused across runs "
+                             "(default: a temporary folder, installed anew)")
     args = parser.parse_args(argv)
+    servers = [name.strip() for name in args.servers.split(",") if name.strip()]
+    unknown = sorted(set(servers) - _ROWS)
+    if unknown or not servers:
+        parser.error(f"--servers: unknown {', '.join(unknown) or '(none given)'}; choose from "
+                     f"{', '.join(sorted(_ROWS))}")
+    for name in ("connections", "messages"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    return args, servers
+
+
+def _install_offline(args: argparse.Namespace, folder: Path) -> bool:
+    """Install the serverless-offline row into ``folder``: False (with a note) without npm."""
+    npm = offline_peer.find_npm()
+    if npm is None:
+        print("offline: skipped, npm is not on PATH (serverless-offline is installed with npm)")
+        return False
+    started = time.monotonic()
+    folder.mkdir(parents=True, exist_ok=True)
+    offline_peer.install(folder, npm)
+    found = ", ".join(f"{name} {version}"
+                      for name, version in offline_peer.versions(folder).items())
+    print(f"offline: {found} (npm install {time.monotonic() - started:.0f} s)")
+    args.offline_dir = str(folder)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark (or, with --serve, be one of its servers)."""
+    args, servers = _parse(argv)
     if args.serve:
         with asyncio.Runner(loop_factory=_loop_factory(args.loop)) as runner:
             runner.run(_SERVERS[args.serve](args))
         return 0
     print(f"echo benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, "
           f"Python {sys.version.split()[0]}, server loop: {args.loop}")
-    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory(prefix="bench-offline-") as offline_dir:
+        try:
+            folder = Path(args.offline_dir or offline_dir).resolve()
+            if "offline" in servers and not _install_offline(args, folder):
+                servers.remove("offline")
+        except offline_peer.InstallError as error:
+            print(f"chat-bench-gateway: offline: {error}", file=sys.stderr)
+            return 1
+        _report(args, servers)
+    return 0
+
+
+def _report(args: argparse.Namespace, servers: list[str]) -> None:
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print("| server   | conns x msgs   | echoes/s | p50 ms | p99 ms |  max ms |"
           " CPU us/echo: server / workers / client |")
     print("|----------|----------------|----------|--------|--------|---------|"
           "----------------------------------------|")
-    for server in args.servers.split(","):
-        print(_bench(server.strip(), args).line(), flush=True)
+    for server in servers:
+        print(_bench(server, args).line(), flush=True)
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if args.floor_calls > 0:
         floor = boto3_floor(args.floor_calls, args.loop)
         cores = os.cpu_count() or 1
         print(f"\nboto3 floor: {floor:,.0f} us of CPU per PostToConnection ({args.floor_calls} "
               f"calls, one process, null server) -> at most {cores * 1e6 / floor:,.0f} echoes/s "
               f"on {cores} cores with a free gateway and a free load client")
-    return 0
 
 
 _SERVERS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, None]]] = {
@@ -329,7 +390,9 @@ _SERVERS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, None]]] =
     "lean": lambda args: _serve_gateway(args.workers, "echo_lean"),
     "raw": lambda args: _serve_raw(),
     "null": lambda args: _serve_null(),
+    "offline": lambda args: offline_peer.serve(Path(args.offline_dir), _announce_and_wait),
 }
+_ROWS = {"gateway", "lean", "raw", "offline"}  # the servers a run can time ("null" is the floor's)
 
 
 if __name__ == "__main__":
