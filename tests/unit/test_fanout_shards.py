@@ -279,3 +279,16 @@ def test_translator_failures_reach_the_shard_as_unavailable(pool: Any, fanout_po
     )
     chat.delivery.deliver(ConnectionsOutbox(RecordingPoster(), fanout_pool, render), message())
     assert dict(queue.shards[0].message.translations) == {"fr": "[fr] Welcome everyone"}
+
+
+def test_readers_posted_directly_after_a_partial_hand_off_hear_no_leave(
+    pool: Any, fanout_pool: Any
+) -> None:
+    """They are part of the room: a leave listing only them would be a wrong member list."""
+    readers = room_of(30)
+    chat, parts = chat_with(pool, readers, FakeQueue(refuse=[2]), threshold=10, size=10)
+    poster = RecordingPoster(gone=["c00021"])
+    chat.delivery.deliver(ConnectionsOutbox(poster, fanout_pool, render), message())
+    assert "c00021" not in parts["connections"].items
+    assert {f["type"] for frames in poster.frames.values() for f in frames} == {"message"}
+    assert len(poster.frames) == 9

@@ -86,6 +86,7 @@ class Delivery:
             self._metrics.count("DeliveriesSkipped")
             return
         fresh = self._translations.missing(message, {r.lang for r in readers})
+        room_readers = len(readers)
         if self._queue is not None and len(readers) > self._plan.threshold:
             translated = {lang: text for lang, text in fresh.items() if text is not None}
             message = replace(message, translations={**message.translations, **translated})
@@ -98,7 +99,8 @@ class Delivery:
             return [reading_for(message, reader.lang, fresh)]
 
         gone = outbox.broadcast(readers, events_for)
-        self._presence.prune(outbox, message.room, gone, readers)
+        # After a partial hand-off ``readers`` is part of the room: nobody is told who left.
+        self._presence.prune(outbox, message.room, gone, readers, room_readers=room_readers)
 
     def deliver_shard(self, outbox: Outbox, shard: Shard) -> None:
         """Post one shard (in the delivery function); queue again the readers not reached."""
@@ -116,7 +118,7 @@ class Delivery:
         # over shards, so nobody here knows the room's members). Best effort: the posts are
         # made, and a connection left behind expires (TTL) or is found gone again.
         try:
-            self._presence.prune(outbox, message.room, posted.gone, [])
+            self._presence.prune(outbox, message.room, posted.gone, [])  # no one to tell
         except ServiceUnavailableError:
             logger.warning("gone readers not pruned", extra={"count": len(posted.gone)})
 
