@@ -8,10 +8,10 @@ It starts ``python -m localcloud --port 0 --ephemeral`` (the template's function
 thresholds: a room above FANOUT_SHARD_THRESHOLD readers goes through the delivery function),
 opens ``--readers`` sockets that join one room (paced under the stage's throttle, answered
 ``Too Many Requests`` joins are tried again), and one writer posts ``--rate`` messages per second
-for ``--seconds``. Each reader notes when each message id arrives; latency is from the writer's
-send to the arrival (one process, one clock). It prints the deliveries expected, received,
-missing and duplicated, and the latency p50/p99/max, and exits 1 when a delivery is missing or
-duplicated.
+for ``--seconds`` (a comma list of rates: one phase each, same readers). Each reader notes when
+each message id arrives; latency is from the writer's send to the arrival (one process, one
+clock). It prints the deliveries expected, received, missing and duplicated, the latency
+p50/p99/max and the throughput, and exits 1 when a delivery is missing or duplicated.
 """
 
 from __future__ import annotations
@@ -69,6 +69,10 @@ class Tally:
             f"latency ms: p50 {pct(0.50):.0f}  p99 {pct(0.99):.0f}  "
             f"max {lat[-1] if lat else float('nan'):.0f}"
         )
+        mine = [at for _, mid, at in self.arrivals if mid in self.sent]
+        if mine:
+            span = max(mine) - min(self.sent.values())
+            text += f"\nthroughput: {len(counts) / span:,.0f} deliveries/s over {span:.1f} s"
         return text, missing == 0 and duplicated == 0
 
 
@@ -161,10 +165,11 @@ async def _write(ws: Any, tally: Tally, rate: float, seconds: float) -> None:
     reader.cancel()
 
 
-async def run(url: str, args: argparse.Namespace) -> Tally:
+async def run(url: str, args: argparse.Namespace) -> list[tuple[float, Tally]]:
+    """Join the readers, then one phase per rate (each waits ``--settle`` for its deliveries)."""
     room = f"town-hall-{uuid.uuid4().hex[:6]}"
     langs = args.langs.split(",")
-    tally = Tally(args.readers)
+    arrivals: list[tuple[int, str, float]] = []
     sockets: list[Any] = []
     began = time.monotonic()
     for start in range(0, args.readers, args.join_batch):
@@ -174,14 +179,19 @@ async def run(url: str, args: argparse.Namespace) -> Tally:
         )
         await asyncio.sleep(args.join_batch / args.join_rate)
     print(f"{len(sockets)} readers joined in {time.monotonic() - began:.0f} s", flush=True)
-    readers = [asyncio.create_task(_read(i, ws, tally)) for i, ws in enumerate(sockets)]
+    sink = Tally(args.readers, arrivals=arrivals)
+    readers = [asyncio.create_task(_read(i, ws, sink)) for i, ws in enumerate(sockets)]
     writer = await _join(url, room, "writer", "en")
-    await _write(writer, tally, args.rate, args.seconds)
-    await asyncio.sleep(args.settle)
+    phases = []
+    for rate in args.rates:
+        tally = Tally(args.readers, arrivals=arrivals)
+        await _write(writer, tally, rate, args.seconds)
+        await asyncio.sleep(args.settle)
+        phases.append((rate, tally))
     for task in readers:
         task.cancel()
     await asyncio.gather(*(ws.close() for ws in [*sockets, writer]), return_exceptions=True)
-    return tally
+    return phases
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,26 +199,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chat-bench-large-room", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--readers", type=int, default=2000)
-    parser.add_argument("--rate", type=float, default=1.0, help="messages per second")
+    parser.add_argument("--rate", default="1", help="messages per second; a comma list runs "
+                        "one phase per rate with the same readers")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--langs", default="en,es", help="readers' languages, in turn")
     parser.add_argument("--join-rate", type=float, default=80.0,
                         help="joins per second (the template's stage throttle is 100 rps)")
     parser.add_argument("--join-batch", type=int, default=40)
-    parser.add_argument("--settle", type=float, default=10.0,
-                        help="seconds to wait for the last deliveries")
+    parser.add_argument("--settle", type=float, default=60.0,
+                        help="seconds to wait for the last deliveries after the last send")
     parser.add_argument("--url", help="a running local cloud's WebSocket URL")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="passed to the local cloud's functions (localcloud --env)")
     args = parser.parse_args(argv)
-    if args.readers < 1 or args.rate <= 0 or args.seconds <= 0:
+    try:
+        args.rates = [float(rate) for rate in args.rate.split(",")]
+    except ValueError:
+        parser.error(f"--rate: not a number list: {args.rate!r}")
+    if args.readers < 1 or min(args.rates) <= 0 or args.seconds <= 0:
         parser.error("--readers, --rate and --seconds must be positive")
     extra = [arg for pair in args.env for arg in ("--env", pair)]
     with contextlib.ExitStack() as stack:
         url = args.url or stack.enter_context(local_cloud(extra))
-        tally = asyncio.run(run(url, args))
-    text, whole = tally.report()
-    print(text)
+        phases = asyncio.run(run(url, args))
+    whole = True
+    for rate, tally in phases:
+        text, complete = tally.report()
+        print(f"-- {rate:g} message(s)/s for {args.seconds:g} s\n{text}")
+        whole = whole and complete
     return 0 if whole else 1
 
 
