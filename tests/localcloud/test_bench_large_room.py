@@ -27,7 +27,8 @@ def test_bench_large_room_counts_every_delivery_once() -> None:
     assert "6 readers joined" in run.stdout
     assert re.search(
         r"-- 2 message\(s\)/s for 2 s\n"
-        r"readers 6, messages 4: deliveries expected 24, received 24, missing 0, duplicated 0",
+        r"readers 6, messages 4 \(not acked: 0\): "
+        r"deliveries expected 24, received 24, missing 0, duplicated 0",
         run.stdout,
     ), run.stdout
     assert re.search(r"latency ms: p50 \d+  p99 \d+  max \d+", run.stdout), run.stdout

@@ -37,6 +37,7 @@ import websockets
 ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT = 120.0
 JOIN_TIMEOUT = 60.0
+ACK_TIMEOUT = 120.0
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Tally:
     sent: dict[str, float] = field(default_factory=dict)  # message id -> send time
     by_client: dict[str, float] = field(default_factory=dict)  # client id -> send time
     arrivals: list[tuple[int, str, float]] = field(default_factory=list)  # reader, id, time
+    unacked: int = 0  # messages whose ack never came (ACK_TIMEOUT)
 
     def latencies_ms(self) -> list[float]:
         return sorted(
@@ -64,7 +66,8 @@ class Tally:
             return lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")
 
         text = (
-            f"readers {self.readers}, messages {len(self.sent)}: deliveries expected {expected:,}, "
+            f"readers {self.readers}, messages {len(self.sent)} (not acked: {self.unacked}): "
+            f"deliveries expected {expected:,}, "
             f"received {len(counts):,}, missing {missing:,}, duplicated {duplicated:,}\n"
             f"latency ms: p50 {pct(0.50):.0f}  p99 {pct(0.99):.0f}  "
             f"max {lat[-1] if lat else float('nan'):.0f}"
@@ -73,7 +76,7 @@ class Tally:
         if mine:
             span = max(mine) - min(self.sent.values())
             text += f"\nthroughput: {len(counts) / span:,.0f} deliveries/s over {span:.1f} s"
-        return text, missing == 0 and duplicated == 0
+        return text, missing == 0 and duplicated == 0 and self.unacked == 0
 
 
 @contextlib.contextmanager
@@ -160,7 +163,11 @@ async def _write(ws: Any, tally: Tally, rate: float, seconds: float) -> None:
                                   "content": f"Good morning everyone, number {n}!"}))  # fmt: skip
         pending.append((client_id, sent_at))
     for client_id, sent_at in pending:
-        message_id = await asyncio.wait_for(acks[client_id], 60)
+        try:
+            message_id = await asyncio.wait_for(acks[client_id], ACK_TIMEOUT)
+        except TimeoutError:
+            tally.unacked += 1  # reported; its deliveries cannot be told apart
+            continue
         tally.sent[message_id] = sent_at
     reader.cancel()
 
