@@ -177,17 +177,22 @@ async def run(url: str, args: argparse.Namespace) -> list[tuple[float, Tally]]:
     room = f"town-hall-{uuid.uuid4().hex[:6]}"
     langs = args.langs.split(",")
     arrivals: list[tuple[int, str, float]] = []
+    sink = Tally(args.readers, arrivals=arrivals)
     sockets: list[Any] = []
+    readers: list[asyncio.Task[None]] = []
     began = time.monotonic()
     for start in range(0, args.readers, args.join_batch):
         batch = range(start, min(args.readers, start + args.join_batch))
-        sockets += await asyncio.gather(
+        joined = await asyncio.gather(
             *(_join(url, room, f"reader{i}", langs[i % len(langs)]) for i in batch)
         )
+        # Read each socket from its join on, as a page does: a client that stops reading fills
+        # its buffer, and the gateway refuses posts to it (429), then the chat drops it.
+        for index, ws in zip(batch, joined, strict=True):
+            readers.append(asyncio.create_task(_read(index, ws, sink)))
+        sockets += joined
         await asyncio.sleep(args.join_batch / args.join_rate)
     print(f"{len(sockets)} readers joined in {time.monotonic() - began:.0f} s", flush=True)
-    sink = Tally(args.readers, arrivals=arrivals)
-    readers = [asyncio.create_task(_read(i, ws, sink)) for i, ws in enumerate(sockets)]
     writer = await _join(url, room, "writer", "en")
     phases = []
     for rate in args.rates:
