@@ -163,8 +163,6 @@ class Rig:
     """The null endpoint (a child process) and the clients, pools and outbox built over it."""
 
     def __init__(self, url: str, workers: int) -> None:
-        import boto3
-        from botocore.config import Config
         from positive_chat.adapters.lean_post import LeanConnectionsApi
         from positive_chat.adapters.outbox import ConnectionsOutbox
         from positive_chat.adapters.resilience import (
@@ -174,27 +172,18 @@ class Rig:
         )
         from positive_chat.protocol.frames_out import render
 
+        from operations.bench.post import bench_session
+
         self.url = url
         self.queue_url = url + QUEUE_PATH
         self.governor = Governor(1.0)
         self.done: list[tuple[str, float]] = []
         self.batches: list[tuple[float, list[str]]] = []
-        session = boto3.session.Session(
-            aws_access_key_id="ASIABENCHMARK",
-            aws_secret_access_key="bench-secret",  # noqa: S106 - placeholders for the null server
-            aws_session_token="bench-session-token" * 20,
-            region_name="us-east-1",
-        )
-        config = Config(
-            retries={"mode": "standard", "max_attempts": 3},
-            max_pool_connections=workers,
-            connect_timeout=3,
-            read_timeout=10,
-        )
+        session, config = bench_session(workers)
         slot, policy = DeadlineSlot(), ResiliencePolicy()
 
         def client(service: str, endpoint: str, reserve: float) -> Any:
-            made = session.client(service, endpoint_url=endpoint, config=config)  # type: ignore[call-overload]
+            made = session.client(service, endpoint_url=endpoint, config=config)
             return bind_to_invocation(made, slot, reserve)
 
         management = client("apigatewaymanagementapi", url + "/local", policy.answer_reserve)

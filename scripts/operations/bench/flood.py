@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,8 +72,9 @@ class Phase:
 
 
 @contextlib.contextmanager
-def local_cloud(checkout: Path) -> Iterator[str]:
-    """Start the local cloud of ``checkout``; yield its WebSocket URL; stop it."""
+def local_cloud(checkout: Path, extra: Sequence[str] = ()) -> Iterator[str]:
+    """Start the local cloud of ``checkout`` (``extra``: more of its arguments); yield its
+    WebSocket URL; stop it."""
     with tempfile.TemporaryDirectory(prefix="bench-flood-") as tmp:
         ready = Path(tmp) / "ready.json"
         # That checkout's code, not the installed one: --before runs a worktree of another commit.
@@ -85,7 +86,7 @@ def local_cloud(checkout: Path) -> Iterator[str]:
         log = log_path.open("wb")
         process = subprocess.Popen(
             [sys.executable, "-m", "localcloud", "--port", "0", "--ephemeral",
-             "--ready-file", str(ready), "--log-level", "WARNING"],
+             "--ready-file", str(ready), "--log-level", "WARNING", *extra],
             cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

@@ -20,22 +20,18 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import websockets
 
+from operations.bench.flood import local_cloud
+
 ROOT = Path(__file__).resolve().parents[3]
-START_TIMEOUT = 120.0
 JOIN_TIMEOUT = 60.0
 ACK_TIMEOUT = 120.0
 
@@ -77,35 +73,6 @@ class Tally:
             span = max(mine) - min(self.sent.values())
             text += f"\nthroughput: {len(counts) / span:,.0f} deliveries/s over {span:.1f} s"
         return text, missing == 0 and duplicated == 0 and self.unacked == 0
-
-
-@contextlib.contextmanager
-def local_cloud(extra: list[str]) -> Iterator[str]:
-    """Start this checkout's local cloud; yield its WebSocket URL; stop it."""
-    with tempfile.TemporaryDirectory(prefix="bench-large-room-") as tmp:
-        ready = Path(tmp) / "ready.json"
-        log_path = Path(tmp) / "cloud.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "localcloud", "--port", "0", "--ephemeral",
-                 "--ready-file", str(ready), "--log-level", "WARNING", *extra],
-                cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            try:
-                deadline = time.monotonic() + START_TIMEOUT
-                while not ready.exists():
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("the local cloud did not start:\n"
-                                           + log_path.read_text(errors="replace")[-3000:])
-                    time.sleep(0.1)
-                yield str(json.loads(ready.read_text())["websocket"])
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
 
 
 async def _join(url: str, room: str, user: str, lang: str) -> Any:
@@ -232,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--readers, --rate and --seconds must be positive")
     extra = [arg for pair in args.env for arg in ("--env", pair)]
     with contextlib.ExitStack() as stack:
-        url = args.url or stack.enter_context(local_cloud(extra))
+        url = args.url or stack.enter_context(local_cloud(ROOT, extra))
         phases = asyncio.run(run(url, args))
     whole = True
     for rate, tally in phases:

@@ -26,18 +26,16 @@ from typing import Any
 from operations.bench.gateway import _default_loop, _server
 from operations.bench.suite import machine
 
-__all__ = ["main"]
+__all__ = ["bench_session", "main"]
 
 CONNECTION_ID = "L0SM9cOFvHcCIhw="  # an API Gateway connection id's shape
 
 
-def _posters(url: str, workers: int) -> dict[str, Callable[[str, bytes], None]]:
-    """The boto3 and lean posts, composed as app.Runtime composes them."""
+def bench_session(workers: int) -> tuple[Any, Any]:
+    """A boto3 session with placeholder credentials (session token and all, as in Lambda) and
+    the client config app.Clients uses, for benches against local null servers."""
     import boto3
     from botocore.config import Config
-    from positive_chat.adapters.connections_api import ConnectionsApi
-    from positive_chat.adapters.lean_post import LeanConnectionsApi
-    from positive_chat.adapters.resilience import DeadlineSlot, ResiliencePolicy, bind_to_invocation
 
     session = boto3.session.Session(
         aws_access_key_id="ASIABENCHMARK",
@@ -51,6 +49,16 @@ def _posters(url: str, workers: int) -> dict[str, Callable[[str, bytes], None]]:
         connect_timeout=3,
         read_timeout=10,
     )
+    return session, config
+
+
+def _posters(url: str, workers: int) -> dict[str, Callable[[str, bytes], None]]:
+    """The boto3 and lean posts, composed as app.Runtime composes them."""
+    from positive_chat.adapters.connections_api import ConnectionsApi
+    from positive_chat.adapters.lean_post import LeanConnectionsApi
+    from positive_chat.adapters.resilience import DeadlineSlot, ResiliencePolicy, bind_to_invocation
+
+    session, config = bench_session(workers)
     slot, reserve = DeadlineSlot(), ResiliencePolicy().answer_reserve
     client: Any = bind_to_invocation(
         session.client("apigatewaymanagementapi", endpoint_url=url, config=config), slot, reserve
